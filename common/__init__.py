@@ -1,0 +1,1 @@
+"""Plumbing shared by the hub, the overseas node and the platform simulator."""

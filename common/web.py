@@ -1,0 +1,384 @@
+"""aiohttp plumbing: declared routes, OpenAPI, problem+json errors, request ids, locales."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from common.access import Access, Principal
+from common.errors import N_, DomainError, Invalid
+from common.i18n import negotiate, translate
+from common.logs import HEADER, REQUEST_ID, adopt_request_id
+from common.sessions import SESSION_COOKIE
+
+__all__ = [
+    "ACCESS_ATTR",
+    "AUTHENTICATOR",
+    "DENIALS",
+    "LOCALE",
+    "PRINCIPAL",
+    "Authenticator",
+    "RouteTable",
+    "middlewares",
+    "openapi_document",
+    "parse_body",
+    "problem",
+    "security_headers",
+]
+
+log = logging.getLogger("qiaolink.web")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+M = TypeVar("M", bound=BaseModel)
+
+PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal")
+LOCALE = web.RequestKey("locale", str)
+ACCESS_ATTR = "__qiaolink_access__"
+
+
+@dataclass(frozen=True)
+class RouteDecl:
+    method: str
+    path: str
+    handler: Handler
+    access: Access
+    summary: str
+    body: type[BaseModel] | None
+    response: type[BaseModel] | None
+    tags: tuple[str, ...]
+
+
+class Authenticator(Protocol):
+    async def authenticate(self, request: web.Request) -> Principal | None: ...
+
+
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+
+# Records a refused request (set by the service skeleton, which knows the audit table).
+DenialRecorder = Callable[[web.Request, Principal | None, str, dict[str, Any]], Awaitable[None]]
+DENIALS: web.AppKey[DenialRecorder] = web.AppKey("denials")
+
+
+class RouteTable:
+    """Routes with their access declaration; the only way a service adds a route."""
+
+    def __init__(self) -> None:
+        self.declared: list[RouteDecl] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        access: Access,
+        summary: str,
+        body: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        tags: tuple[str, ...] = (),
+    ) -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            setattr(handler, ACCESS_ATTR, access)
+            self.declared.append(
+                RouteDecl(method.upper(), path, handler, access, summary, body, response, tags)
+            )
+            return handler
+
+        return decorate
+
+    def get(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("PUT", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("DELETE", path, **kw)
+
+    def extend(self, other: RouteTable) -> None:
+        self.declared.extend(other.declared)
+
+    def install(self, app: web.Application) -> None:
+        for decl in self.declared:
+            app.router.add_route(decl.method, decl.path, decl.handler)
+
+
+def problem(
+    request: web.Request | None,
+    status: int,
+    code: str,
+    message: str,
+    params: dict[str, Any] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> web.Response:
+    locale = request.get(LOCALE, "en") if request is not None else "en"
+    body: dict[str, Any] = {
+        "type": f"urn:qiaolink:error:{code}",
+        "code": code,
+        "status": status,
+        "title": translate(
+            locale,
+            message,
+            **{
+                k: translate(locale, v) if isinstance(v, str) else v
+                for k, v in (params or {}).items()
+            },
+        ),
+        "request_id": REQUEST_ID.get(),
+    }
+    if errors:
+        body["errors"] = errors
+    return web.json_response(body, status=status, content_type="application/problem+json")
+
+
+async def parse_body(request: web.Request, model: type[M]) -> M:
+    """Read a JSON body into ``model``; bad input is a 422 naming every wrong field."""
+    try:
+        raw = await request.json()
+    except ValueError:
+        raise Invalid("request.malformed_json", N_("The request body is not valid JSON.")) from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+        ]
+        raise Invalid(
+            "request.invalid", N_("Some fields are missing or invalid."), errors=errors
+        ) from None
+
+
+def _locale_of(request: web.Request, default: str) -> str:
+    return negotiate(
+        request.headers.get("Accept-Language"),
+        request.query.get("lang") or request.cookies.get("lang"),
+        default,
+    )
+
+
+def middlewares(authenticator: Authenticator | None, default_locale: str = "zh") -> list[Any]:
+    """Request id → locale → errors → access, in that order."""
+
+    @web.middleware
+    async def request_id(request: web.Request, handler: Handler) -> web.StreamResponse:
+        token = REQUEST_ID.set(adopt_request_id(request.headers.get(HEADER)))
+        try:
+            response = await handler(request)
+            response.headers[HEADER] = REQUEST_ID.get()
+            return response
+        finally:
+            REQUEST_ID.reset(token)
+
+    @web.middleware
+    async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+        request[LOCALE] = _locale_of(request, default_locale)
+        try:
+            return await handler(request)
+        except DomainError as exc:
+            if exc.status == 401 and _wants_page(request):
+                raise web.HTTPSeeOther(f"/signin?next={quote(request.path_qs)}") from None
+            response = problem(request, exc.status, exc.code, exc.message, exc.params, exc.errors)
+            if isinstance(getattr(exc, "retry_after", None), int):
+                response.headers["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
+            return response
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return problem(
+                request,
+                exc.status,
+                f"http.{exc.status}",
+                _HTTP_MESSAGES.get(exc.status, exc.reason),
+            )
+        except Exception:
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            return problem(request, 500, "internal", N_("Internal error; the request id names it."))
+
+    @web.middleware
+    async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
+        route_handler = request.match_info.handler
+        declared: Access | None = getattr(route_handler, ACCESS_ATTR, None)
+        if declared is None:
+            if request.match_info.http_exception is not None:
+                raise request.match_info.http_exception
+            if _is_static(request):
+                return await handler(request)
+            raise DomainError("access.undeclared", N_("This route declares no access."), status=500)
+        if request.method not in SAFE_METHODS and _cross_site(request):
+            await _deny(request, None, "csrf.refused")
+            raise DomainError(
+                "csrf.refused",
+                N_("This request came from another site and was refused."),
+                status=403,
+            )
+        auth = authenticator or request.app.get(AUTHENTICATOR)
+        try:
+            principal = await auth.authenticate(request) if auth else None
+        except DomainError as exc:  # a credential that was presented and refused
+            await _deny(request, None, exc.code)
+            raise
+        request[PRINCIPAL] = principal
+        if declared.admits(principal):
+            return await handler(request)
+        if principal is None:
+            await _deny(request, None, "auth.required")
+            raise DomainError("auth.required", N_("Please sign in first."), status=401)
+        await _deny(request, principal, "access.denied")
+        raise DomainError("access.denied", N_("You may not do this."), status=403)
+
+    return [request_id, errors, access]
+
+
+def _wants_page(request: web.Request) -> bool:
+    """A person in a browser asking for a page (sent to the sign-in page, not given JSON)."""
+    return request.method == "GET" and "text/html" in request.headers.get("Accept", "")
+
+
+async def _deny(request: web.Request, principal: Principal | None, code: str) -> None:
+    recorder = request.app.get(DENIALS)
+    if recorder is not None:
+        detail = {"method": request.method, "path": request.path[:200], "code": code}
+        await recorder(request, principal, "access.denied", detail)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob: mediastream:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def _cross_site(request: web.Request) -> bool:
+    """A browser request with our session cookie that another site made (CSRF).
+
+    Requests that carry a bearer token are exempt: a browser never adds one on its own. Browsers
+    send ``Sec-Fetch-Site`` and, on unsafe methods, ``Origin``; clients that send neither are
+    not browsers and cannot be driven by another site.
+    """
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return False
+    if SESSION_COOKIE not in request.cookies:
+        return False
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    return origin == "null" or origin != f"{request.scheme}://{request.host}"
+
+
+def security_headers(*, hsts: bool) -> Callable[[web.Request, web.StreamResponse], Awaitable[None]]:
+    """Headers every response carries (pages, API, errors, static files)."""
+
+    async def add(request: web.Request, response: web.StreamResponse) -> None:
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "no-referrer")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        h.setdefault("Permissions-Policy", "camera=(self), microphone=(self), geolocation=()")
+        if hsts:
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.path.startswith("/api/") or response.content_type == "text/html":
+            h.setdefault("Cache-Control", "no-store")
+
+    return add
+
+
+def _is_static(request: web.Request) -> bool:
+    resource = request.match_info.route.resource
+    return isinstance(resource, web.StaticResource)
+
+
+_HTTP_MESSAGES = {
+    404: N_("Not found."),
+    405: N_("Method not allowed."),
+    413: N_("The upload is too large."),
+}
+
+
+def _path_schema(regex: str) -> dict[str, Any]:
+    """A path parameter's schema; a route's regex (``{id:\\d+}``) becomes its pattern."""
+    schema: dict[str, Any] = {"type": "string", "minLength": 1}
+    if regex:
+        schema["pattern"] = f"^{regex}$"
+    return schema
+
+
+def openapi_document(title: str, version: str, routes: RouteTable) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {}
+    for decl in routes.declared:
+        op: dict[str, Any] = {
+            "summary": decl.summary,
+            "operationId": f"{decl.handler.__module__}.{decl.handler.__name__}",
+            "tags": list(decl.tags),
+            "x-access": {
+                "roles": sorted(r.value for r in decl.access.roles),
+                "scope": decl.access.scope.value,
+            },
+            "responses": {"default": {"description": "problem+json on error"}},
+        }
+        params = [seg[1:-1].partition(":") for seg in decl.path.split("/") if seg.startswith("{")]
+        if params:
+            op["parameters"] = [
+                {"name": name, "in": "path", "required": True, "schema": _path_schema(regex)}
+                for name, _, regex in params
+            ]
+        if decl.body is not None:
+            schemas[decl.body.__name__] = decl.body.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            op["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{decl.body.__name__}"}
+                    }
+                },
+            }
+        if decl.response is not None:
+            schemas[decl.response.__name__] = decl.response.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            op["responses"]["200"] = {
+                "description": "OK",
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{decl.response.__name__}"}
+                    }
+                },
+            }
+        path = "/".join(
+            "{" + seg[1:-1].split(":")[0] + "}" if seg.startswith("{") else seg
+            for seg in decl.path.split("/")
+        )
+        paths.setdefault(path, {})[decl.method.lower()] = op
+    for schema in list(schemas.values()):
+        for name, sub in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, sub)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }

@@ -1,0 +1,1 @@
+"""The domestic hub: the county's overseas service centre (aiohttp application)."""

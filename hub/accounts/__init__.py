@@ -1,0 +1,1 @@
+"""Offices (the hub and its branches) and the staff who work in them."""

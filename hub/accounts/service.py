@@ -1,0 +1,22 @@
+"""Looking staff up for sign-in."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.access import Principal, Role
+from hub.accounts.models import Staff
+
+
+async def lookup_staff(session: AsyncSession, username: str) -> tuple[str, Principal] | None:
+    staff = await session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None:
+        return None
+    principal = Principal(
+        subject=staff.username,
+        role=Role(staff.role),
+        branch=staff.office_code,
+        display_name=staff.display_name,
+    )
+    return staff.password_hash, principal

@@ -1,0 +1,1 @@
+"""Applications (办件): one-window intake, lifecycle, deadlines, progress and ratings."""

@@ -1,0 +1,15 @@
+"""Remote mediation (涉侨纠纷多元化解): cases, multi-party sessions, agreements, packages."""
+
+from common.web import RouteTable
+from hub.mediation import figures, meetings, package, pages, party, routes
+from hub.mediation.runtime import install
+
+__all__ = ["install", "mediation_routes"]
+
+mediation_routes = RouteTable()
+mediation_routes.extend(routes.routes)
+mediation_routes.extend(party.routes)
+mediation_routes.extend(package.routes)
+mediation_routes.extend(meetings.routes)
+mediation_routes.extend(figures.routes)
+mediation_routes.extend(pages.page_routes)

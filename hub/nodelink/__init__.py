@@ -1,0 +1,1 @@
+"""What branch nodes send the hub: sealed intake messages, received exactly once."""

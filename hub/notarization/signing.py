@@ -1,0 +1,335 @@
+"""The certificate's signatures, driven through the hub's signing requests (hub/signatures).
+
+* present: the certificate PDF is rendered and becomes a signing request (awaiting the
+  resident, who signs it at ``/api/signatures/requests/{id}/challenge`` and ``/resident``
+  with the node's face decision and a one-time code);
+* witness: the branch clerk co-signs after the resident (``resident_signed → witnessed``);
+* issue: the notary signs, then the hub seal closes it (``witnessed → sealed``).
+
+Each step signs off the event loop, stores the new file, then in ONE transaction moves the
+signing request and the act by compare-and-set and audits both; a step that loses removes
+the file it wrote, so nothing is left half-stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.access import Principal
+from common.audit import record
+from common.db import Database
+from common.errors import N_, Conflict
+from hub.applications.storage import MaterialStore
+from hub.db import audit_events
+from hub.notarization import model
+from hub.notarization.certificate import CertificateText, render_certificate
+from hub.notarization.model import ActState, Step
+from hub.notarization.service import (
+    assigned,
+    load_act,
+    move,
+    same_branch,
+    staff_name,
+    subject,
+    write_journal,
+)
+from hub.pki import HubPki
+from hub.signatures.service import RequestState, check_pdf, load_request
+from hub.signatures.tables import signing_requests
+from signing.ca import Role as CaRole
+from signing.pades import Placement, sign_pdf
+
+__all__ = ["certificate_of", "issue", "present", "witness"]
+
+RESIDENT, WITNESS, NOTARY, SEAL = (
+    Placement(0, 0),
+    Placement(0, 1),
+    Placement(0, 2),
+    Placement(1, 2),
+)
+
+
+async def certificate_of(session: AsyncSession, row: Any, verify_base: str) -> bytes:
+    """The certificate of ``row`` as presented (unsigned), rendered from the act."""
+    kind = model.kind_of(row.act_type)
+    text = CertificateText(
+        kind=kind,
+        number=row.number,
+        resident_name=row.resident_name,
+        resident_document=row.resident_document,
+        particulars=dict(row.particulars),
+        notary_name=await staff_name(session, row.notary),
+        verification_code=row.verification_code,
+        verify_url=f"{verify_base.rstrip('/')}/verify?code={row.verification_code}",
+        dated=row.scheduled_at,
+        advisements_read=tuple(a.code for a in kind.advisements),
+    )
+    return await asyncio.to_thread(render_certificate, text)
+
+
+async def present(
+    db: Database,
+    store: MaterialStore,
+    act_id: str,
+    *,
+    actor: Principal,
+    at: datetime,
+    verify_base: str,
+) -> Any:
+    """Every advisement read: the certificate becomes a signing request for the resident."""
+    async with db.transaction() as session:
+        row = await load_act(session, act_id)
+        assigned(row, actor)
+        model.next_state(ActState(row.state), Step.PRESENT)
+        missing = model.unread(model.kind_of(row.act_type), [a["code"] for a in row.advisements])
+        if missing:
+            raise Conflict(
+                "notarization.advisements_unread",
+                N_("Read every advisement first; still unread: {codes}."),
+                params={"codes": ", ".join(missing)},
+            )
+        pdf = await certificate_of(session, row, verify_base)
+    check_pdf(pdf)
+    digest = hashlib.sha256(pdf).hexdigest()
+    written = store.put(digest, pdf)
+    request_id = os.urandom(12).hex()
+    try:
+        async with db.transaction() as session:
+            row = await load_act(session, act_id)
+            await move(
+                session,
+                row,
+                Step.PRESENT,
+                at,
+                signing_request_id=request_id,
+                document_sha256=digest,
+            )
+            await session.execute(
+                insert(signing_requests).values(
+                    id=request_id,
+                    application_number=row.application_number,
+                    resident_id=row.resident_id,
+                    resident_name=row.resident_name,
+                    notary=row.notary,
+                    title=f"{row.number} {model.kind_of(row.act_type).title_zh}",
+                    document_sha256=digest,
+                    current_sha256=digest,
+                    state=RequestState.AWAITING_RESIDENT.value,
+                    created_by=actor.subject,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+            detail = {"signing_request": request_id, "document_sha256": digest}
+            for action, subj in (
+                ("signature.requested", f"signing:{request_id}"),
+                ("notarization.presented", subject(act_id)),
+            ):
+                await record(
+                    session,
+                    audit_events,
+                    at=at,
+                    actor=actor,
+                    action=action,
+                    subject=subj,
+                    detail=detail,
+                )
+            return await load_act(session, act_id)
+    except BaseException:
+        if written:
+            store.remove(digest)
+        raise
+
+
+@dataclass(frozen=True)
+class _Signed:
+    step: Step
+    before: RequestState
+    after: RequestState
+    audits: tuple[str, ...]  # signature.* actions, in signing order
+    act_values: dict[str, Any]
+
+
+async def _signed_step(
+    db: Database,
+    store: MaterialStore,
+    act_id: str,
+    plan: _Signed,
+    *,
+    actor: Principal,
+    at: datetime,
+    check: Callable[[Any], None],
+    sign: Callable[[bytes], Awaitable[bytes]],
+) -> Any:
+    async with db.transaction() as session:
+        row = await load_act(session, act_id)
+        check(row)
+        model.next_state(ActState(row.state), plan.step)
+        request = await load_request(session, row.signing_request_id)
+    if request.state != plan.before.value:
+        raise Conflict(
+            "notarization.signature_order",
+            N_("The signatures must come in order: the document is {state}."),
+            params={"state": request.state},
+        )
+    signed = await sign(store.get(request.current_sha256))
+    digest = hashlib.sha256(signed).hexdigest()
+    written = store.put(digest, signed)
+    try:
+        async with db.transaction() as session:
+            t = signing_requests
+            moved = await session.execute(
+                update(t)
+                .where(
+                    t.c.id == request.id,
+                    t.c.state == plan.before.value,
+                    t.c.current_sha256 == request.current_sha256,
+                )
+                .values(state=plan.after.value, current_sha256=digest, updated_at=at)
+            )
+            if int(getattr(moved, "rowcount", 0) or 0) != 1:
+                raise Conflict(
+                    "signing.state_changed",
+                    N_("Someone else changed this signing request meanwhile. Please reload."),
+                )
+            row = await load_act(session, act_id)
+            values = {k: (digest if v is _DIGEST else v) for k, v in plan.act_values.items()}
+            after = await move(session, row, plan.step, at, **values)
+            for action in plan.audits:
+                await record(
+                    session,
+                    audit_events,
+                    at=at,
+                    actor=actor,
+                    action=action,
+                    subject=f"signing:{request.id}",
+                    detail={"before_sha256": request.current_sha256, "signed_sha256": digest},
+                )
+            await record(
+                session,
+                audit_events,
+                at=at,
+                actor=actor,
+                action=f"notarization.{after.value}",
+                subject=subject(act_id),
+                detail={"document_sha256": digest},
+            )
+            if after is ActState.ISSUED:
+                await write_journal(session, await load_act(session, act_id), at)
+            return await load_act(session, act_id)
+    except BaseException:
+        if written:
+            store.remove(digest)
+        raise
+
+
+_DIGEST = object()  # stands for the signed file's hash in ``act_values``
+
+
+def _signer(pki: HubPki, actor: Principal, role: CaRole) -> Any:
+    return pki.staff_signer(username=actor.subject, display_name=actor.display_name, role=role)
+
+
+async def witness(
+    db: Database, store: MaterialStore, pki: HubPki, act_id: str, *, actor: Principal, at: datetime
+) -> Any:
+    """The branch clerk co-signs as witness of the session, after the resident."""
+    signer = await asyncio.to_thread(_signer, pki, actor, CaRole.CLERK)
+
+    async def sign(pdf: bytes) -> bytes:
+        return await asyncio.to_thread(
+            lambda: sign_pdf(
+                pdf,
+                signer=signer,
+                field="Witness",
+                timestamper=pki.timestamper(),
+                reason="Witnessed at the branch",
+                placement=WITNESS,
+            )
+        )
+
+    plan = _Signed(
+        Step.WITNESS,
+        RequestState.RESIDENT_SIGNED,
+        RequestState.WITNESSED,
+        ("signature.witnessed",),
+        {"witness": actor.subject},
+    )
+    return await _signed_step(
+        db,
+        store,
+        act_id,
+        plan,
+        actor=actor,
+        at=at,
+        check=lambda row: same_branch(row, actor),
+        sign=sign,
+    )
+
+
+async def issue(
+    db: Database, store: MaterialStore, pki: HubPki, act_id: str, *, actor: Principal, at: datetime
+) -> Any:
+    """The notary signs and the hub seal closes the certificate: the act is issued."""
+    notary = await asyncio.to_thread(_signer, pki, actor, CaRole.NOTARY)
+    seal = await asyncio.to_thread(pki.seal_signer)
+
+    def both(pdf: bytes) -> bytes:
+        signed = sign_pdf(
+            pdf,
+            signer=notary,
+            field="Notary",
+            timestamper=pki.timestamper(),
+            reason="Notarized",
+            placement=NOTARY,
+        )
+        return sign_pdf(
+            signed,
+            signer=seal,
+            field="Seal",
+            timestamper=pki.timestamper(),
+            reason="Sealed by the hub",
+            placement=SEAL,
+        )
+
+    async def sign(pdf: bytes) -> bytes:
+        return await asyncio.to_thread(both, pdf)
+
+    plan = _Signed(
+        Step.ISSUE,
+        RequestState.WITNESSED,
+        RequestState.SEALED,
+        ("signature.notarized", "signature.sealed"),
+        {"certificate_sha256": _DIGEST, "issued_at": at},
+    )
+    return await _signed_step(
+        db,
+        store,
+        act_id,
+        plan,
+        actor=actor,
+        at=at,
+        check=lambda row: assigned(row, actor),
+        sign=sign,
+    )
+
+
+async def current_document(session: AsyncSession, row: Any) -> str | None:
+    """The hash of the certificate as signed so far (None before it was presented)."""
+    if row.signing_request_id is None:
+        return None
+    found = await session.scalar(
+        select(signing_requests.c.current_sha256).where(
+            signing_requests.c.id == row.signing_request_id
+        )
+    )
+    return str(found) if found else None

@@ -1,0 +1,206 @@
+// Remote notarization pages: plain JavaScript, no build step. Every step goes through the
+// JSON API (/api/notarizations/...), so the notary's video session is never reloaded.
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const root = $("act");
+  if (!root) return;
+  const config = JSON.parse(($("notarization-config") || { textContent: "{}" }).textContent);
+  const _ = (m) => (config.messages && config.messages[m]) || m;
+  const actId = root.dataset.act;
+  const role = root.dataset.role;
+  const api = "/api/notarizations/" + encodeURIComponent(actId);
+  const state = { act: null, decision: null, code: sessionStorage.getItem("qiaolink.code." + actId) || "" };
+  window.qiaolinkAct = state; // for people debugging, and for the end-to-end test
+
+  function busy(on, text) {
+    $("act-progress").hidden = !on;
+    $("act-status").textContent = text || (on ? _("Working… this can take a few seconds.") : "");
+    document.querySelectorAll("#act button").forEach((b) => { b.disabled = on; });
+  }
+
+  async function call(method, path, body, headers) {
+    const init = { method, headers: Object.assign({ "Accept-Language": config.lang || "zh" }, headers || {}) };
+    if (body !== undefined) { init.body = JSON.stringify(body); init.headers["Content-Type"] = "application/json"; }
+    const r = await fetch(path, init);
+    const data = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error(data.title || r.statusText);
+    return data;
+  }
+
+  async function step(path, body, text, headers) {
+    $("act-problem").textContent = "";
+    busy(true, text);
+    try {
+      const act = await call("POST", path, body, headers);
+      if (act.state) show(act);
+      busy(false, _("Done."));
+      return act;
+    } catch (error) {
+      busy(false);
+      $("act-problem").textContent = error.message;
+      return null;
+    }
+  }
+
+  function show(act) {
+    state.act = act;
+    markSteps(act.state);
+    if ($("act-state")) $("act-state").textContent = _((config.states || {})[act.state] || act.state);
+    for (const a of act.advisements || []) {
+      const box = document.querySelector('[data-advisement="' + a.code + '"]');
+      if (box) { box.checked = a.read; box.disabled = a.read; }
+    }
+    if (role === "resident") showResident(act);
+  }
+
+  function markSteps(current) {
+    root.dataset.state = current;
+    const order = ["booked", "identified", "in_session", "presented", "witnessed", "issued"];
+    const at = order.indexOf(current);
+    document.querySelectorAll(".steps li").forEach((li) => {
+      const i = order.indexOf(li.dataset.step);
+      li.toggleAttribute("data-done", at >= 0 && i < at);
+      if (i === at) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
+    });
+  }
+
+  // --- the notary ---------------------------------------------------------------------------
+  function notary() {
+    const params = new URLSearchParams(location.search);
+    if (params.get("session") && params.get("token")) {
+      $("media").hidden = false;
+      const s = document.createElement("script");
+      s.src = "/media/static/media-session.js";
+      document.body.append(s);
+    }
+    document.querySelector('[data-action="start-session"]').onclick = async () => {
+      const number = root.dataset.number;
+      busy(true);
+      try {
+        const opened = await call("POST", "/api/sessions", {
+          case_id: number, kind: "notarization",
+          participants: [{ participant: "notary", role: "notary" }, { participant: "branch", role: "node" }],
+        });
+        await call("POST", api + "/session", { video_session_id: opened.session_id });
+        const mine = opened.invitations.find((i) => i.role === "notary");
+        const branch = opened.invitations.find((i) => i.role === "node");
+        sessionStorage.setItem("qiaolink.branch-invitation", JSON.stringify(branch));
+        location.search = "?session=" + opened.session_id + "&token=" + encodeURIComponent(mine.token) + "&lang=" + config.lang;
+      } catch (error) { busy(false); $("act-problem").textContent = error.message; }
+    };
+    document.querySelector('[data-action="show"]').onclick = () => {
+      if (window.qiaolinkMedia && window.qiaolinkMedia.sendEvent) {
+        window.qiaolinkMedia.sendEvent({ kind: "show_page", document_id: root.dataset.number, page: 1 });
+        $("act-status").textContent = _("Showing the certificate to the resident.");
+      }
+    };
+    document.querySelectorAll("[data-advisement]").forEach((box) => {
+      box.onchange = async () => {
+        if (!box.checked) { box.checked = true; return; }
+        const done = await step(api + "/advisements", { code: box.dataset.advisement });
+        if (!done) box.checked = false;
+      };
+    });
+    for (const name of ["present", "issue"]) {
+      document.querySelector('[data-action="' + name + '"]').onclick = () => step(api + "/" + name);
+    }
+    for (const name of ["refuse", "adjourn"]) {
+      document.querySelector('[data-action="' + name + '"]').onclick = () =>
+        step(api + "/" + name, { reason: $("reason").value });
+    }
+  }
+
+  // --- the branch clerk ---------------------------------------------------------------------
+  function clerk() {
+    document.querySelector('[data-action="witness"]').onclick = () => step(api + "/witness");
+  }
+
+  // --- the resident (kiosk or own device) ---------------------------------------------------
+  function resident() {
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    if (fragment.get("code")) state.code = fragment.get("code");
+    if (fragment.get("decision")) {
+      try { state.decision = JSON.parse(atob(fragment.get("decision").replace(/-/g, "+").replace(/_/g, "/"))); } catch (e) { state.decision = null; }
+      sessionStorage.setItem("qiaolink.decision." + actId, JSON.stringify(state.decision));
+    } else {
+      state.decision = JSON.parse(sessionStorage.getItem("qiaolink.decision." + actId) || "null");
+    }
+    if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+    $("query-code").value = state.code;
+    $("code-form").onsubmit = (e) => { e.preventDefault(); state.code = $("query-code").value.trim(); load(); };
+    document.querySelector('[data-action="sign"]').onclick = sign;
+    if (state.code) load();
+    setInterval(() => { if (state.code && !$("resident-view").hidden) refresh(); }, 4000);
+  }
+
+  const headers = () => ({ "X-Query-Code": state.code });
+
+  async function refresh() {
+    try { show(await call("GET", api + "/status", undefined, headers())); } catch (e) { /* keep what we show */ }
+  }
+
+  async function load() {
+    $("act-problem").textContent = "";
+    try {
+      const act = await call("GET", api + "/status", undefined, headers());
+      sessionStorage.setItem("qiaolink.code." + actId, state.code);
+      $("code-form").hidden = true;
+      $("resident-view").hidden = false;
+      show(act);
+      if (act.state === "booked" && state.decision) {
+        await step(api + "/identity", { face_decision: state.decision }, _("Verifying your identity…"), headers());
+      }
+    } catch (error) { $("act-problem").textContent = error.message; }
+  }
+
+  // The resident reads the time in their own zone: the one asked for in the address, else the
+  // zone of the device they use (the kiosk's in the branch, or their own phone's).
+  function residentZone() {
+    if (new URLSearchParams(window.location.search).get("tz")) return config.zone;
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || config.zone; } catch (e) { return config.zone; }
+  }
+
+  function showResident(act) {
+    $("r-number").textContent = act.number;
+    $("r-title").textContent = (config.titles || {})[act.type] || act.title_zh;
+    const zone = residentZone();
+    $("r-when").textContent = new Date(act.scheduled_at).toLocaleString(
+      config.lang === "zh" ? "zh-CN" : config.lang, { timeZone: zone, dateStyle: "medium", timeStyle: "short" }
+    ) + " " + zone;
+    $("r-reason").textContent = act.reason || "";
+    const pdf = api + "/document.pdf";
+    $("r-document").onclick = (e) => { e.preventDefault(); open(pdf); };
+    $("r-sha").textContent = act.current_sha256 || "";
+    const waiting = act.state === "presented" && act.current_sha256 === act.document_sha256;
+    $("sign-step").hidden = !waiting;
+    $("done-step").hidden = act.state !== "issued";
+    $("r-certificate").onclick = (e) => { e.preventDefault(); open(api + "/certificate.pdf"); };
+  }
+
+  async function open(path) { // the query code goes in a header, never in an address
+    const r = await fetch(path, { headers: headers() });
+    const url = URL.createObjectURL(await r.blob());
+    window.open(url, "_blank");
+  }
+
+  async function sign() {
+    const act = state.act;
+    if (!$("r-consent").checked) { $("r-consent").focus(); return; }
+    $("act-problem").textContent = "";
+    busy(true, _("Signing the certificate…"));
+    try {
+      const request = "/api/signatures/requests/" + encodeURIComponent(act.signing_request_id);
+      await call("POST", request + "/challenge", { face_decision: state.decision }, headers());
+      await call("POST", request + "/resident", { code: $("r-code").value.trim(), document_sha256: act.document_sha256 }, headers());
+      busy(false, _("Your signature is on the certificate."));
+      $("sign-step").hidden = true;
+      state.signed = true;
+    } catch (error) { busy(false); $("act-problem").textContent = error.message; }
+  }
+
+  if (root.dataset.state) markSteps(root.dataset.state);
+  if (role === "notary") notary();
+  else if (role === "clerk") clerk();
+  else resident();
+})();

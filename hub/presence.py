@@ -1,0 +1,193 @@
+"""Who is in a live session, and messages between its participants, across hub instances.
+
+Each participant opens one WebSocket at ``/api/v1/live/{session_id}/socket`` on whatever
+instance the proxy sent it to. The socket announces the participant on the bus (presence with a
+TTL, refreshed while the socket is open), forwards the session channel's messages to the
+participant and publishes what the participant sends. The first message tells the participant
+which instance handles the session's media (its pin, :mod:`hub.instances`).
+
+This is the route the WebRTC signalling will ride on: offers, answers and candidates are
+messages of the session channel (``{"type": "message", "body": {...}}``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from common.access import Principal, Role, allow
+from common.bus import Bus, open_bus
+from common.errors import N_, Invalid
+from common.service import CLOCK, DB
+from common.settings import HubSettings
+from common.web import PRINCIPAL, RouteTable
+from hub.instances import heartbeat, leave, pin_session
+
+__all__ = ["INSTANCE", "InstanceRuntime", "install", "routes"]
+
+log = logging.getLogger("qiaolink.hub.presence")
+routes = RouteTable()
+PARTICIPANTS = allow(Role.NOTARY, Role.MEDIATOR, Role.OFFICER, Role.CLERK, Role.NODE)
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_MESSAGE = 64 * 1024
+PRESENCE_TTL_S = 30.0
+
+
+@dataclass
+class InstanceRuntime:
+    instance_id: str
+    address: str
+    ttl: timedelta
+    bus: Bus
+
+
+INSTANCE = web.AppKey("instance", InstanceRuntime)
+
+
+def install(app: web.Application, settings: HubSettings) -> None:
+    """The bus and this instance's heartbeat, with the app's lifetime."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        runtime = InstanceRuntime(
+            instance_id=settings.resolved_instance_id(),
+            address=f"http://{settings.host}:{settings.port}",
+            ttl=timedelta(seconds=settings.instance_ttl_s),
+            bus=await open_bus(settings.redis_url),
+        )
+        app[INSTANCE] = runtime
+        stop = asyncio.Event()
+        await _beat(app)
+        task = asyncio.create_task(_beats(app, settings.instance_heartbeat_s, stop))
+        yield
+        stop.set()
+        await task
+        try:
+            async with app[DB].transaction() as s:
+                await leave(s, instance_id=runtime.instance_id)
+        except Exception:  # the database may be gone first; the heartbeat then simply lapses
+            log.warning("could not deregister instance %s", runtime.instance_id, exc_info=True)
+        await runtime.bus.close()
+
+    app.cleanup_ctx.append(ctx)
+
+
+async def _beat(app: web.Application) -> None:
+    runtime = app[INSTANCE]
+    async with app[DB].transaction() as s:
+        await heartbeat(
+            s, instance_id=runtime.instance_id, address=runtime.address, now=app[CLOCK].now()
+        )
+
+
+async def _beats(app: web.Application, interval: float, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+        if stop.is_set():
+            return
+        try:
+            await _beat(app)
+        except Exception:
+            log.exception("heartbeat failed; trying again")
+
+
+def _member(principal: Principal) -> str:
+    return f"{principal.role.value}:{principal.subject}"
+
+
+async def _announce(bus: Bus, channel: str, member: str, stop: asyncio.Event) -> None:
+    """Keep the participant present while the socket is open."""
+    while not stop.is_set():
+        await bus.present(channel, member, PRESENCE_TTL_S)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), PRESENCE_TTL_S / 3)
+
+
+async def _relay_out(
+    ws: web.WebSocketResponse, messages: AsyncIterator[dict[str, Any]], member: str
+) -> None:
+    """The session's messages and comings and goings, except the participant's own."""
+    async for message in messages:
+        if member not in (message.get("from"), message.get("member")):
+            await ws.send_json(message)
+
+
+async def _relay_in(ws: web.WebSocketResponse, bus: Bus, channel: str, member: str) -> None:
+    async for frame in ws:
+        if frame.type is not WSMsgType.TEXT:
+            continue
+        body = _parse(frame.data)
+        if body is None:
+            await ws.send_json(
+                {"type": "error", "code": "live.bad_message", "detail": "JSON object under 64 KiB"}
+            )
+            continue
+        await bus.publish(channel, {"type": "message", "from": member, "body": body})
+
+
+def _parse(data: str) -> dict[str, Any] | None:
+    if len(data) > MAX_MESSAGE:
+        return None
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+@routes.get(
+    "/api/v1/live/{session_id}/socket",
+    access=PARTICIPANTS,
+    summary="A participant's socket in a live session: presence and messages on any instance",
+    tags=("sessions",),
+)
+async def live_socket(request: web.Request) -> web.StreamResponse:
+    session_id = request.match_info["session_id"]
+    if not SESSION_ID.match(session_id):
+        raise Invalid("live.bad_session", N_("This live session name is not valid."))
+    runtime = request.app[INSTANCE]
+    principal = request[PRINCIPAL]
+    assert principal is not None  # admitted by the route's declaration
+    member, channel = _member(principal), f"live:{session_id}"
+    async with request.app[DB].transaction() as s:
+        pin = await pin_session(
+            s, session_id=session_id, now=request.app[CLOCK].now(), ttl=runtime.ttl
+        )
+    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=MAX_MESSAGE * 2)
+    await ws.prepare(request)
+    bus, stop = runtime.bus, asyncio.Event()
+    async with bus.subscribe(channel) as messages:
+        await bus.present(channel, member, PRESENCE_TTL_S)
+        await ws.send_json(
+            {
+                "type": "welcome",
+                "you": member,
+                "instance": runtime.instance_id,
+                "media_instance": pin.instance_id,
+                "members": sorted(await bus.members(channel)),
+            }
+        )
+        await bus.publish(channel, {"type": "joined", "member": member})
+        tasks = [
+            asyncio.create_task(_announce(bus, channel, member, stop)),
+            asyncio.create_task(_relay_out(ws, messages, member)),
+        ]
+        try:
+            await _relay_in(ws, bus, channel, member)
+        finally:
+            stop.set()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await bus.absent(channel, member)
+            await bus.publish(channel, {"type": "left", "member": member})
+    return ws

@@ -1,0 +1,110 @@
+"""Demo data for the hub: offices, staff of every role (with generated passwords)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from common.access import Role
+from common.db import Database
+from common.factors import enrol_demo
+from common.passwords import append_credentials, hash_password
+from common.settings import HubSettings
+from hub.accounts.models import Office, Staff
+from hub.accounts.nodes import node_public_key, register_node
+from hub.catalogue.service import seed_catalogue
+from hub.consultation.demo import seed_consultants
+from hub.db import node_keys, signin_tables
+from hub.schedules.demo import seed_schedules
+
+OFFICES = [
+    Office(
+        code="WZ",
+        kind="hub",
+        name_zh="文成县海外服务中心",
+        name_en="Wencheng Overseas Service Centre",
+        country="CN",
+        timezone="Asia/Shanghai",
+    ),
+    Office(
+        code="MIL",
+        kind="branch",
+        name_zh="米兰海外分中心",
+        name_en="Milan Overseas Branch",
+        country="IT",
+        timezone="Europe/Rome",
+    ),
+]
+
+NODE_KEY_FILE = "node-hub.pub.pem"
+
+STAFF = [
+    ("clerk.milan", "Chen Lei 陈磊", Role.CLERK, "MIL"),
+    ("officer.wz", "Zhou Min 周敏", Role.OFFICER, "WZ"),
+    ("notary.wz", "Hu Jing 胡静", Role.NOTARY, "WZ"),
+    ("mediator.wz", "Zhu Hong 朱红", Role.MEDIATOR, "WZ"),
+    ("mediator.milan", "Hu Wei 胡伟", Role.MEDIATOR, "MIL"),
+    ("supervisor.wz", "Pan Li 潘丽", Role.SUPERVISOR, "WZ"),
+    ("auditor.wz", "Lin Tao 林涛", Role.AUDITOR, "WZ"),
+    ("admin.wz", "Zheng Yu 郑宇", Role.ADMIN, "WZ"),
+    ("lawyer.chen", "Chen Jie 陈杰", Role.CONSULTANT, "WZ"),
+    ("lawyer.milan", "Wang Li 王莉", Role.CONSULTANT, "MIL"),
+]
+
+
+async def seed_database(db: Database, now: datetime) -> dict[str, str]:
+    """Insert offices and staff unless present; returns new usernames → passwords."""
+    created: dict[str, str] = {}
+    async with db.transaction() as session:
+        if (await session.scalar(select(func.count()).select_from(Office))) == 0:
+            session.add_all(
+                Office(
+                    code=o.code,
+                    kind=o.kind,
+                    name_zh=o.name_zh,
+                    name_en=o.name_en,
+                    country=o.country,
+                    timezone=o.timezone,
+                )
+                for o in OFFICES
+            )
+            await session.flush()
+        await seed_catalogue(session, now)
+        known = set((await session.scalars(select(Staff.username))).all())
+        for username, name, role, office in STAFF:
+            if username in known:
+                continue
+            password = secrets.token_urlsafe(12)
+            created[username] = password
+            session.add(
+                Staff(
+                    username=username,
+                    display_name=name,
+                    role=role.value,
+                    office_code=office,
+                    password_hash=hash_password(password),
+                    created_at=now,
+                )
+            )
+        await session.flush()
+        created.update(await seed_schedules(session, now))
+        await seed_consultants(session)
+    return created
+
+
+async def seed(settings: HubSettings) -> str:
+    db = Database(settings.resolved_database_url())
+    try:
+        now = datetime.now(UTC)
+        created = await seed_database(db, now)
+        second_factors = await enrol_demo(db, signin_tables, list(created), now)
+        node_key = node_public_key(settings.data_dir / "keys" / NODE_KEY_FILE)
+        if node_key is not None:  # the demo's Milan node signs its calls with this key
+            async with db.transaction() as session:
+                await register_node(session, node_keys, "MIL", node_key, now)
+    finally:
+        await db.close()
+    append_credentials(settings.data_dir / "demo-credentials.txt", "hub", created, second_factors)
+    return f"{len(created)} staff accounts created"

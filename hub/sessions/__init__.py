@@ -1,0 +1,1 @@
+"""Video sessions at the hub: notarization, mediation and evidence-taking, recorded as evidence."""

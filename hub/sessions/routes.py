@@ -1,0 +1,195 @@
+"""Routes of the hub's video sessions: open, invite, signal, look, end, and the browser page."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from aiohttp import web
+from av import VideoFrame
+from pydantic import BaseModel, Field, field_validator
+
+from common.access import PUBLIC, Role, allow
+from common.errors import N_, Conflict
+from common.service import CLOCK, DB, PAGES
+from common.web import LOCALE, PRINCIPAL, RouteTable, parse_body
+from common.websockets import text_socket
+from hub.sessions import service
+from hub.sessions.live import LIVE, live_sessions_ctx
+from media import FrameTap, SamplingPolicy, load_turn, serve_member
+from media.browser import STATIC_DIR, browser_messages
+from media.signalling import MAX_MESSAGE_BYTES
+
+__all__ = ["routes", "setup"]
+
+routes = RouteTable()
+HOSTS = allow(Role.NOTARY, Role.MEDIATOR, Role.OFFICER)
+NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class Invitee(BaseModel):
+    participant: str = Field(pattern=NAME)
+    role: Literal["notary", "mediator", "officer", "resident", "node"]
+
+
+class OpenSession(BaseModel):
+    case_id: str = Field(min_length=1, max_length=64)
+    kind: Literal["notarization", "mediation", "evidence"]
+    participants: list[Invitee] = Field(min_length=1, max_length=8)
+
+    @field_validator("participants")
+    @classmethod
+    def _distinct(cls, value: list[Invitee]) -> list[Invitee]:
+        if len({i.participant for i in value}) != len(value):
+            raise ValueError("participant names must be distinct")
+        return value
+
+
+def _invitation(request: web.Request, session_id: str, invitee: Invitee) -> dict[str, str]:
+    token = request.app[LIVE].issuer.issue(session_id, invitee.role, invitee.participant)
+    return {
+        "participant": invitee.participant,
+        "role": invitee.role,
+        "token": token,
+        "page": f"/media/session?session={session_id}&token={token}",
+        "signal": f"/api/sessions/{session_id}/signal?token={token}",
+    }
+
+
+@routes.post(
+    "/api/sessions", access=HOSTS, summary="Open a recorded video session", body=OpenSession
+)
+async def open_session(request: web.Request) -> web.Response:
+    body = await parse_body(request, OpenSession)
+    actor = request[PRINCIPAL]
+    assert actor is not None
+    session_id = secrets.token_hex(8)
+    await service.open_session(
+        request.app[DB],
+        at=request.app[CLOCK].now(),
+        actor=actor,
+        session_id=session_id,
+        case_id=body.case_id,
+        kind=body.kind,
+    )
+    request.app[LIVE].open(session_id)
+    invitations = [_invitation(request, session_id, i) for i in body.participants]
+    return web.json_response(
+        {"session_id": session_id, "case_id": body.case_id, "invitations": invitations},
+        status=201,
+    )
+
+
+@routes.post(
+    "/api/sessions/{session_id}/invitations",
+    access=HOSTS,
+    summary="A fresh invitation (token) for one participant",
+    body=Invitee,
+)
+async def invite(request: web.Request) -> web.Response:
+    body = await parse_body(request, Invitee)
+    session_id = request.match_info["session_id"]
+    request.app[LIVE].room(session_id)
+    return web.json_response(_invitation(request, session_id, body), status=201)
+
+
+@routes.get(
+    "/api/sessions/{session_id}/signal",
+    access=PUBLIC,
+    summary="Signalling WebSocket; the invitation token in ?token= authenticates",
+)
+async def signal(request: web.Request) -> web.StreamResponse:
+    session_id = request.match_info["session_id"]
+    live = request.app[LIVE]
+    claims = live.issuer.verify(request.query.get("token", ""), session_id)
+    room = live.room(session_id)
+    ws, receive, send = await text_socket(request, max_bytes=4 * MAX_MESSAGE_BYTES)
+    await serve_member(room, claims.participant, claims.role, receive, send)
+    return ws
+
+
+@routes.get(
+    "/api/sessions/{session_id}",
+    access=allow(Role.NOTARY, Role.MEDIATOR, Role.OFFICER, Role.AUDITOR, read_only=True),
+    summary="A session with its recorded segments (hashes) and event log",
+)
+async def show(request: web.Request) -> web.Response:
+    session_id = request.match_info["session_id"]
+    found = await service.load_session(request.app[DB], session_id)
+    room = request.app[LIVE].rooms.get(session_id)
+    found["present"] = sorted(room.members) if room is not None else []
+    return web.json_response(found)
+
+
+@routes.post("/api/sessions/{session_id}/end", access=HOSTS, summary="End a session")
+async def end(request: web.Request) -> web.Response:
+    session_id = request.match_info["session_id"]
+    actor = request[PRINCIPAL]
+    assert actor is not None
+    await request.app[LIVE].end(session_id)  # closes the last segment, which is then stored
+    await service.end_session(
+        request.app[DB], at=request.app[CLOCK].now(), actor=actor, session_id=session_id
+    )
+    return web.json_response(await service.load_session(request.app[DB], session_id))
+
+
+@routes.get(
+    "/api/sessions/{session_id}/participants/{participant}/snapshot",
+    access=HOSTS,
+    summary="One current picture of a participant (JPEG), through the frame tap",
+)
+async def snapshot(request: web.Request) -> web.Response:
+    room = request.app[LIVE].room(request.match_info["session_id"])
+    tracks = [
+        t for t in room.relay.subscribe(request.match_info["participant"]) if t.kind == "video"
+    ]
+    if not tracks:
+        raise Conflict("media.no_picture", N_("There is no picture from this participant."))
+    got: asyncio.Future[VideoFrame] = asyncio.get_running_loop().create_future()
+
+    async def keep(frame: VideoFrame) -> None:
+        if not got.done():
+            got.set_result(frame)
+
+    tap = FrameTap(tracks[0], keep, SamplingPolicy(max_per_second=5))
+    tap.start()
+    try:
+        async with asyncio.timeout(5):
+            frame = await got
+    except TimeoutError:
+        raise Conflict(
+            "media.no_picture", N_("There is no picture from this participant.")
+        ) from None
+    finally:
+        await tap.stop()
+    jpeg = await asyncio.to_thread(_jpeg, frame)
+    return web.Response(body=jpeg, content_type="image/jpeg")
+
+
+def _jpeg(frame: VideoFrame) -> bytes:
+    out = io.BytesIO()
+    frame.to_image().save(out, format="JPEG", quality=90)  # type: ignore[no-untyped-call]
+    return out.getvalue()
+
+
+@routes.get("/media/session", access=PUBLIC, summary="The video session page (browser client)")
+async def page(request: web.Request) -> web.Response:
+    locale = request[LOCALE]
+    live = request.app[LIVE]
+    return request.app[PAGES].render(
+        request,
+        "media_session.html",
+        messages=browser_messages(locale),
+        signal_base="/api/sessions/",
+        ice_servers=live.turn.browser_ice_servers("browser", live.clock),
+    )
+
+
+def setup(app: web.Application, data_dir: Path) -> None:
+    """The sessions' runtime (rooms, recordings, TURN) and the browser client's files."""
+    turn = load_turn()  # parsed once, at start-up
+    app.cleanup_ctx.append(live_sessions_ctx(data_dir / "recordings", turn, CLOCK))
+    app.router.add_static("/media/static/", STATIC_DIR)

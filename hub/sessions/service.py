@@ -1,0 +1,171 @@
+"""Opening and ending video sessions, and keeping their evidence: segments and event log."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from common.access import Principal
+from common.audit import record
+from common.db import Database
+from common.errors import N_, Conflict, NotFound
+from hub.db import audit_events
+from hub.sessions.models import RecordedSegment, VideoSession
+from media import LoggedEvent, Segment
+
+__all__ = ["add_segment", "end_session", "load_session", "log_event", "open_session", "subject"]
+
+
+def subject(session_id: str) -> str:
+    return f"video_session:{session_id}"
+
+
+async def open_session(
+    db: Database, *, at: datetime, actor: Principal, session_id: str, case_id: str, kind: str
+) -> VideoSession:
+    async with db.transaction() as tx:
+        session = VideoSession(
+            id=session_id,
+            case_id=case_id,
+            kind=kind,
+            state="open",
+            created_by=actor.subject,
+            created_at=at,
+        )
+        tx.add(session)
+        await record(
+            tx,
+            audit_events,
+            at=at,
+            actor=actor,
+            action="media.session_opened",
+            subject=subject(session_id),
+            detail={"case_id": case_id, "kind": kind},
+        )
+    return session
+
+
+async def _open_session(tx: Any, session_id: str) -> VideoSession:
+    session = await tx.get(VideoSession, session_id)
+    if session is None:
+        raise NotFound("media.session_unknown", N_("There is no such video session."))
+    return session  # type: ignore[no-any-return]
+
+
+async def add_segment(db: Database, *, at: datetime, session_id: str, segment: Segment) -> None:
+    """A closed, hashed segment of the recording becomes part of the session's evidence."""
+    async with db.transaction() as tx:
+        await _open_session(tx, session_id)
+        tx.add(
+            RecordedSegment(
+                session_id=session_id,
+                idx=segment.index,
+                file_name=segment.path.name,
+                sha256=segment.sha256,
+                tracks=json.dumps(list(segment.tracks)),
+                frames=segment.frames,
+                closed_at=at,
+            )
+        )
+        await record(
+            tx,
+            audit_events,
+            at=at,
+            actor="recorder",
+            action="media.segment_closed",
+            subject=subject(session_id),
+            detail={"index": segment.index, "sha256": segment.sha256, "tracks": segment.tracks},
+        )
+
+
+async def sealed_segment(
+    db: Database, *, at: datetime, session_id: str, segment: Segment, manifest: tuple[Path, str]
+) -> None:
+    """The segment is archived encrypted, with a manifest signed by the hub seal."""
+    async with db.transaction() as tx:
+        await record(
+            tx,
+            audit_events,
+            at=at,
+            actor="recorder",
+            action="media.segment_sealed",
+            subject=subject(session_id),
+            detail={
+                "index": segment.index,
+                "manifest": manifest[0].name,
+                "manifest_sha256": manifest[1],
+            },
+        )
+
+
+async def log_event(db: Database, *, session_id: str, entry: LoggedEvent) -> None:
+    async with db.transaction() as tx:
+        await record(
+            tx,
+            audit_events,
+            at=entry.at,
+            actor=entry.participant,
+            action="media.event",
+            subject=subject(session_id),
+            detail=entry.as_json(),
+        )
+
+
+async def end_session(db: Database, *, at: datetime, actor: Principal, session_id: str) -> None:
+    async with db.transaction() as tx:
+        session = await _open_session(tx, session_id)
+        if session.state == "ended":
+            raise Conflict("media.session_ended", N_("This video session has already ended."))
+        session.state, session.ended_at = "ended", at
+        await record(
+            tx,
+            audit_events,
+            at=at,
+            actor=actor,
+            action="media.session_ended",
+            subject=subject(session_id),
+        )
+
+
+async def load_session(db: Database, session_id: str) -> dict[str, Any]:
+    """The session, its segments and its event log, for the case file."""
+    async with db.transaction() as tx:
+        session = await _open_session(tx, session_id)
+        segments = (
+            await tx.scalars(
+                select(RecordedSegment)
+                .where(RecordedSegment.session_id == session_id)
+                .order_by(RecordedSegment.idx)
+            )
+        ).all()
+        events = (
+            await tx.execute(
+                select(audit_events.c.entry)
+                .where(audit_events.c.subject == subject(session_id))
+                .where(audit_events.c.action == "media.event")
+                .order_by(audit_events.c.id)
+            )
+        ).scalars()
+        return {
+            "session_id": session.id,
+            "case_id": session.case_id,
+            "kind": session.kind,
+            "state": session.state,
+            "created_at": session.created_at.isoformat(),
+            "ended_at": session.ended_at.isoformat() if session.ended_at else None,
+            "segments": [
+                {
+                    "index": s.idx,
+                    "file": s.file_name,
+                    "sha256": s.sha256,
+                    "tracks": json.loads(s.tracks),
+                    "frames": s.frames,
+                }
+                for s in segments
+            ],
+            "events": [json.loads(e)["detail"] for e in events],
+        }

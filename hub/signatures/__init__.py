@@ -1,0 +1,1 @@
+"""Signatures at the hub: the timestamp authority, TOTP enrolment, signing requests."""

@@ -1,0 +1,143 @@
+"""A resident's authenticator app: enrolment (secret sealed at rest) and the face decision the
+node signed, checked against the node keys the hub registered."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.audit import record
+from common.db import Database
+from common.errors import N_, Conflict, Forbidden, Invalid
+from hub.db import audit_events
+from hub.signatures.tables import node_keys, totp_enrolments
+from media.face import SignedDecision, verify_decision
+from signing.ca import AUTHORIZATION_MAX_AGE
+from signing.envelope import aead_open, aead_seal
+from signing.primitives import load_ed25519_public
+from signing.totp import Enrolment, enrol
+
+__all__ = ["FaceOk", "SecretBox", "checked_face", "enrol_resident", "secret_of"]
+
+_V1 = b"\x01"
+
+
+@dataclass(frozen=True)
+class SecretBox:
+    """AES-256-GCM for TOTP secrets under a hub key in the data directory (account as aad)."""
+
+    key: bytes
+
+    @classmethod
+    def open(cls, path: Path) -> SecretBox:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(os.urandom(32))
+        key = path.read_bytes()
+        if len(key) != 32:
+            raise ValueError(f"{path} must hold a 32-byte key")
+        return cls(key)
+
+    def seal(self, account: str, secret: str) -> bytes:
+        nonce = os.urandom(12)
+        return _V1 + nonce + aead_seal(self.key, nonce, secret.encode(), account.encode())
+
+    def unseal(self, account: str, sealed: bytes) -> str:
+        if sealed[:1] != _V1:
+            raise ValueError("unknown sealed-secret version")
+        return aead_open(self.key, sealed[1:13], sealed[13:], account.encode()).decode()
+
+
+async def enrol_resident(
+    db: Database, box: SecretBox, *, account: str, label: str, at: datetime
+) -> Enrolment:
+    """A new authenticator secret for ``account``; a second enrolment is refused."""
+    enrolment = enrol(label)
+    try:
+        async with db.transaction() as session:
+            await session.execute(
+                insert(totp_enrolments).values(
+                    account=account,
+                    secret_sealed=box.seal(account, enrolment.secret),
+                    enrolled_at=at,
+                )
+            )
+            await record(
+                session,
+                audit_events,
+                at=at,
+                actor=account,
+                action="signature.authenticator_enrolled",
+                subject=account,
+            )
+    except IntegrityError:
+        raise Conflict(
+            "signing.already_enrolled",
+            N_("An authenticator app is already enrolled; ask the branch to reset it."),
+        ) from None
+    return enrolment
+
+
+async def secret_of(session: AsyncSession, box: SecretBox, account: str) -> str:
+    sealed = await session.scalar(
+        select(totp_enrolments.c.secret_sealed).where(totp_enrolments.c.account == account)
+    )
+    if sealed is None:
+        raise Forbidden(
+            "signing.not_enrolled",
+            N_("Enrol an authenticator app before signing."),
+        )
+    return box.unseal(account, bytes(sealed))
+
+
+@dataclass(frozen=True)
+class FaceOk:
+    """The node's decision as the CA reads it (``signing.ca.FaceDecision``)."""
+
+    session_id: str
+    subject: str
+    matched: bool
+    decided_at: datetime
+
+
+def _face_refused(message: str) -> Forbidden:
+    return Forbidden("signing.face_refused", message)
+
+
+async def checked_face(
+    session: AsyncSession, raw: object, *, resident_id: str, at: datetime
+) -> tuple[FaceOk, str]:
+    """Verify a decision the node signed; returns it and its canonical JSON (evidence)."""
+    try:
+        signed = SignedDecision.from_dict(raw)  # type: ignore[arg-type]
+        decided_at = datetime.fromisoformat(signed.decision.decided_at)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise Invalid(
+            "signing.bad_decision", N_("The face verification decision is malformed.")
+        ) from None
+    row = (
+        await session.execute(select(node_keys).where(node_keys.c.key_id == signed.key_id))
+    ).first()
+    if row is None:
+        raise _face_refused(N_("The face decision is signed by a key this hub does not know."))
+    check = verify_decision(signed, load_ed25519_public(bytes(row.public_key)))
+    if not check.trusted:
+        raise _face_refused(N_("The face decision's signature does not verify."))
+    decision = signed.decision
+    if decision.branch != row.branch or decision.resident_id != resident_id:
+        raise _face_refused(N_("The face decision is about someone else."))
+    if not decision.accepted:
+        raise _face_refused(N_("The face verification did not succeed."))
+    if decided_at.tzinfo is None or not timedelta(0) <= at - decided_at <= AUTHORIZATION_MAX_AGE:
+        raise _face_refused(N_("The face verification is too old. Please verify again."))
+    doc = json.dumps(signed.to_dict(), sort_keys=True, ensure_ascii=False)
+    return FaceOk(decision.attempt_id, decision.resident_id, True, decided_at), doc

@@ -1,0 +1,29 @@
+"""What the signature routes need from the data directory: the secret box and the file store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from common.settings import HubSettings
+from hub.applications.storage import MaterialStore
+from hub.signatures.consent import SecretBox
+
+__all__ = ["SIGNATURES", "SignatureRuntime", "install"]
+
+
+@dataclass(frozen=True)
+class SignatureRuntime:
+    box: SecretBox
+    store: MaterialStore
+
+
+SIGNATURES = web.AppKey("signatures", SignatureRuntime)
+
+
+def install(app: web.Application, settings: HubSettings) -> None:
+    app[SIGNATURES] = SignatureRuntime(
+        box=SecretBox.open(settings.data_dir / "keys" / "totp-secrets.key"),
+        store=MaterialStore(settings.data_dir / "signed"),
+    )

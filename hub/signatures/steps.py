@@ -1,0 +1,288 @@
+"""The three signatures of a signing request: the resident (after the node's face decision and
+with a one-time code), the assigned notary, the hub seal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+from sqlalchemy import select, update
+
+from common.access import PUBLIC, Principal, Role, Scope, allow
+from common.errors import N_, Conflict, Forbidden, NotFound
+from common.service import DB, audit
+from common.signing_stores import DbCodeStore
+from common.web import RouteTable, parse_body
+from hub.auditlog.tables import code_steps
+from hub.notarization import signing as act_signing
+from hub.notarization.tables import notarial_acts
+from hub.pki import PKI
+from hub.signatures.consent import FaceOk, checked_face, secret_of
+from hub.signatures.routes import _now, _principal, _resident
+from hub.signatures.runtime import SIGNATURES
+from hub.signatures.service import (
+    RequestState,
+    SignatureStep,
+    advance,
+    expect_state,
+    load_request,
+)
+from hub.signatures.tables import signing_requests
+from media.face import SignedDecision
+from signing.ca import Role as CaRole
+from signing.ca import authorize_resident_signing
+from signing.pades import Placement, sign_as_resident_async, sign_pdf_async
+from signing.totp import ConsentVerifier, TotpPolicy
+
+__all__ = ["routes"]
+
+routes = RouteTable()
+TAGS = ("signatures",)
+
+
+class Challenge(BaseModel):
+    face_decision: dict[str, Any]
+
+
+class ResidentSignature(BaseModel):
+    code: str = Field(max_length=16)
+    document_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+@routes.post(
+    "/api/signatures/requests/{id}/challenge",
+    access=PUBLIC,
+    body=Challenge,
+    summary="The resident brings the node's signed face decision; the code is then bound",
+    tags=TAGS,
+)
+async def post_challenge(request: web.Request) -> web.Response:
+    body = await parse_body(request, Challenge)
+    now = _now(request)
+    async with request.app[DB].transaction() as session:
+        row = await load_request(session, request.match_info["id"])
+        await _resident(request, session, row)
+        expect_state(row, RequestState.AWAITING_RESIDENT)
+        face, evidence = await checked_face(
+            session, body.face_decision, resident_id=row.resident_id, at=now
+        )
+        t = signing_requests
+        await session.execute(
+            update(t)
+            .where(t.c.id == row.id, t.c.state == RequestState.AWAITING_RESIDENT.value)
+            .values(
+                session_id=face.session_id,
+                challenge_opened_at=now,
+                face_decision=evidence,
+                updated_at=now,
+            )
+        )
+        await audit(
+            request,
+            session,
+            "signature.consent_requested",
+            f"signing:{row.id}",
+            {"attempt": face.session_id},
+        )
+    return web.json_response(
+        {
+            "document_sha256": row.document_sha256,
+            "session_id": face.session_id,
+            "expires_at": (now + TotpPolicy().challenge_ttl).isoformat(),
+        }
+    )
+
+
+def _face_of(row: Any) -> FaceOk | None:
+    if row.face_decision is None:
+        return None
+    decision = SignedDecision.from_dict(json.loads(row.face_decision)).decision
+    return FaceOk(
+        decision.attempt_id,
+        decision.resident_id,
+        decision.accepted,
+        datetime.fromisoformat(decision.decided_at),
+    )
+
+
+@routes.post(
+    "/api/signatures/requests/{id}/resident",
+    access=PUBLIC,
+    body=ResidentSignature,
+    summary="The resident signs with the one-time code (after the face decision)",
+    tags=TAGS,
+)
+async def post_resident_signature(request: web.Request) -> web.Response:
+    body = await parse_body(request, ResidentSignature)
+    now, db, runtime = _now(request), request.app[DB], request.app[SIGNATURES]
+    async with db.transaction() as session:
+        row = await load_request(session, request.match_info["id"])
+        app = await _resident(request, session, row)
+        expect_state(row, RequestState.AWAITING_RESIDENT)
+        secret = await secret_of(session, runtime.box, row.resident_id)
+    doc = bytes.fromhex(row.document_sha256)
+    face = _face_of(row)
+    if face is None or row.session_id is None:  # no face decision brought yet
+        raise Forbidden(
+            "signing.face_required",
+            N_("A successful face verification of the signer is required before signing."),
+        )
+    verifier = ConsentVerifier(DbCodeStore(db, code_steps))
+    challenge = verifier.open_challenge(
+        account=row.resident_id,
+        session_id=row.session_id,
+        document_sha256=doc,
+        at=row.challenge_opened_at,
+    )
+    consent = await verifier.accept(
+        challenge,
+        secret=secret,
+        code=body.code,
+        document_sha256=bytes.fromhex(body.document_sha256),
+        at=now,
+    )
+    auth = authorize_resident_signing(
+        face=face,
+        consent=consent,
+        resident_id=row.resident_id,
+        resident_name=row.resident_name,
+        document_sha256=doc,
+        at=now,
+    )
+    pki = request.app[PKI]
+    actor = Principal(subject=row.resident_id, role=Role.RESIDENT, branch=app.branch)
+    step = SignatureStep(
+        row.id,
+        RequestState.AWAITING_RESIDENT,
+        RequestState.RESIDENT_SIGNED,
+        "signature.resident_signed",
+        actor,
+        {
+            "attempt": row.session_id,
+            "time_step": consent.time_step,
+            "document_sha256": row.document_sha256,
+        },
+    )
+
+    async def sign(pdf: bytes) -> bytes:
+        return await sign_as_resident_async(
+            pdf,
+            ca=pki.ca,
+            authorization=auth,
+            at=now,
+            timestamper=pki.timestamper(),
+            reason="Signed by the applicant",
+            placement=Placement(slot=0),
+        )
+
+    return web.json_response(await advance(db, runtime.store, step, row=row, sign=sign, at=now))
+
+
+@routes.post(
+    "/api/signatures/requests/{id}/notary",
+    access=allow(Role.NOTARY, scope=Scope.ASSIGNED),
+    summary="The assigned notary signs after the resident",
+    tags=TAGS,
+)
+async def post_notary_signature(request: web.Request) -> web.Response:
+    principal, now, db = _principal(request), _now(request), request.app[DB]
+    async with db.transaction() as session:
+        row = await load_request(session, request.match_info["id"])
+        act_id = await session.scalar(
+            select(notarial_acts.c.id).where(notarial_acts.c.signing_request_id == row.id)
+        )
+    if row.notary != principal.subject:
+        raise NotFound("signing.no_request", N_("No such signing request."))
+    if act_id is not None:  # a notarial act: the branch witnesses first, the act is issued
+        return await _issue_act(request, row, act_id, principal, now)
+    expect_state(row, RequestState.RESIDENT_SIGNED)
+    pki = request.app[PKI]
+    signer = await asyncio.get_running_loop().run_in_executor(
+        None,
+        lambda: pki.staff_signer(
+            username=principal.subject, display_name=principal.display_name, role=CaRole.NOTARY
+        ),
+    )
+    step = SignatureStep(
+        row.id,
+        RequestState.RESIDENT_SIGNED,
+        RequestState.NOTARIZED,
+        "signature.notarized",
+        principal,
+        {},
+    )
+
+    async def sign(pdf: bytes) -> bytes:
+        return await sign_pdf_async(
+            pdf,
+            signer=signer,
+            field="Notary",
+            timestamper=pki.timestamper(),
+            reason="Notarized",
+            placement=Placement(slot=1),
+        )
+
+    return web.json_response(
+        await advance(db, request.app[SIGNATURES].store, step, row=row, sign=sign, at=now)
+    )
+
+
+async def _issue_act(
+    request: web.Request, row: Any, act_id: str, principal: Principal, now: datetime
+) -> web.Response:
+    """The notary's signature on a notarial certificate comes after the branch clerk's witness
+    signature, and it issues the act (notary and hub seal), so act and request stay in step."""
+    if row.state != RequestState.WITNESSED.value:
+        raise Conflict(
+            "signing.witness_required",
+            N_("The branch must sign this notarial certificate as witness before the notary."),
+        )
+    await act_signing.issue(
+        request.app[DB],
+        request.app[SIGNATURES].store,
+        request.app[PKI],
+        act_id,
+        actor=principal,
+        at=now,
+    )
+    async with request.app[DB].sessions() as session:
+        done = await load_request(session, row.id)
+    return web.json_response(
+        {"id": done.id, "state": done.state, "current_sha256": done.current_sha256}
+    )
+
+
+@routes.post(
+    "/api/signatures/requests/{id}/seal",
+    access=allow(Role.NOTARY, Role.OFFICER),
+    summary="The hub seal closes the document after the notary",
+    tags=TAGS,
+)
+async def post_seal(request: web.Request) -> web.Response:
+    principal, now, db = _principal(request), _now(request), request.app[DB]
+    async with db.transaction() as session:
+        row = await load_request(session, request.match_info["id"])
+    expect_state(row, RequestState.NOTARIZED)
+    pki = request.app[PKI]
+    signer = await asyncio.get_running_loop().run_in_executor(None, pki.seal_signer)
+    step = SignatureStep(
+        row.id, RequestState.NOTARIZED, RequestState.SEALED, "signature.sealed", principal, {}
+    )
+
+    async def sign(pdf: bytes) -> bytes:
+        return await sign_pdf_async(
+            pdf,
+            signer=signer,
+            field="Seal",
+            timestamper=pki.timestamper(),
+            reason="Sealed by the hub",
+            placement=Placement(slot=2),
+        )
+
+    return web.json_response(
+        await advance(db, request.app[SIGNATURES].store, step, row=row, sign=sign, at=now)
+    )

@@ -1,0 +1,1 @@
+"""The office's statistics: computed from the records on every request, never stored."""

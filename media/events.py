@@ -1,0 +1,134 @@
+"""In-session events sent over the data channel, each appended to the session's log with time.
+
+Events: show a document page, request a signature, a consent prompt and its answer, a caption.
+The log is the session's own record; a ``sink`` lets the service also write each entry to its
+database (the hub's audit trail) as it happens.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from common.clock import Clock
+from common.errors import N_, DomainError
+
+__all__ = [
+    "MAX_EVENT_BYTES",
+    "Caption",
+    "ConsentAnswer",
+    "ConsentPrompt",
+    "EventLog",
+    "EventRefused",
+    "LoggedEvent",
+    "RequestSignature",
+    "SessionEvent",
+    "ShowPage",
+    "parse_event",
+]
+
+MAX_EVENT_BYTES = 8 * 1024
+
+
+class EventRefused(DomainError):
+    status = 400
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ShowPage(_Event):
+    kind: Literal["show_page"]
+    document_id: str = Field(min_length=1, max_length=64)
+    page: int = Field(ge=1, le=10_000)
+
+
+class RequestSignature(_Event):
+    kind: Literal["request_signature"]
+    document_id: str = Field(min_length=1, max_length=64)
+    signer: str = Field(min_length=1, max_length=120)
+
+
+class ConsentPrompt(_Event):
+    kind: Literal["consent_prompt"]
+    prompt_id: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class ConsentAnswer(_Event):
+    kind: Literal["consent_answer"]
+    prompt_id: str = Field(min_length=1, max_length=64)
+    given: bool
+
+
+class Caption(_Event):
+    kind: Literal["caption"]
+    text: str = Field(min_length=1, max_length=2000)
+    lang: Literal["zh", "en", "it"]
+
+
+SessionEvent = Annotated[
+    ShowPage | RequestSignature | ConsentPrompt | ConsentAnswer | Caption,
+    Field(discriminator="kind"),
+]
+_EVENT: TypeAdapter[ShowPage | RequestSignature | ConsentPrompt | ConsentAnswer | Caption] = (
+    TypeAdapter(SessionEvent)
+)
+
+
+def parse_event(
+    raw: str | bytes,
+) -> ShowPage | RequestSignature | ConsentPrompt | ConsentAnswer | Caption:
+    """One data-channel message as an event, or :class:`EventRefused`."""
+    if len(raw) > MAX_EVENT_BYTES:
+        raise EventRefused("media.event_too_large", N_("The event is too large."))
+    try:
+        return _EVENT.validate_python(json.loads(raw))
+    except (ValueError, ValidationError):
+        raise EventRefused("media.event_invalid", N_("The event is not valid.")) from None
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    seq: int
+    at: datetime
+    participant: str
+    kind: str
+    payload: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "participant": self.participant,
+            "kind": self.kind,
+            "payload": self.payload,
+        }
+
+
+Sink = Callable[[LoggedEvent], Awaitable[None]]
+
+
+@dataclass
+class EventLog:
+    """The session's event log, in order; ``sink`` receives each entry after it is appended."""
+
+    session_id: str
+    clock: Clock
+    sink: Sink | None = None
+    entries: list[LoggedEvent] = field(default_factory=list)
+
+    async def append(self, participant: str, event: BaseModel) -> LoggedEvent:
+        payload = event.model_dump(mode="json")
+        kind = str(payload.pop("kind"))
+        entry = LoggedEvent(len(self.entries) + 1, self.clock.now(), participant, kind, payload)
+        self.entries.append(entry)
+        if self.sink is not None:
+            await self.sink(entry)
+        return entry

@@ -1,0 +1,91 @@
+"""Face library: detection, tracking, encodings, liveness, enrolment quality, signed decisions.
+
+No web framework, no database. The CPU-heavy parts run in worker processes through
+:class:`FaceEngine`; :mod:`media.face.liveness` is a pure function over landmark sequences.
+"""
+
+from media.face.decision import (
+    DecisionCheck,
+    Ed25519Signer,
+    FrameLedger,
+    MatchResult,
+    MatchStatus,
+    SignedDecision,
+    Signer,
+    VerificationDecision,
+    frame_hash,
+    key_id_of,
+    match_decision,
+    sign_decision,
+    verify_decision,
+)
+from media.face.detect import FaceBox, FaceTracker, TrackerConfig, detect_faces, landmarks_68
+from media.face.encode import ENCODING_MODEL, Encoding, encode_face, face_distance
+from media.face.engine import FaceEngine
+from media.face.liveness import (
+    Action,
+    LivenessLimits,
+    LivenessResult,
+    LivenessStatus,
+    Observation,
+    check_liveness,
+    eye_aspect_ratio,
+    head_yaw,
+    issue_challenge,
+)
+from media.face.pipeline import (
+    EnrolmentAnalysis,
+    ImageError,
+    PipelineConfig,
+    SeriesAnalysis,
+    analyse_enrolment,
+    analyse_series,
+    decode_image,
+)
+from media.face.quality import QualityLimits, QualityReason, QualityReport, assess_quality
+
+__all__ = [
+    "ENCODING_MODEL",
+    "Action",
+    "DecisionCheck",
+    "Ed25519Signer",
+    "Encoding",
+    "EnrolmentAnalysis",
+    "FaceBox",
+    "FaceEngine",
+    "FaceTracker",
+    "FrameLedger",
+    "ImageError",
+    "LivenessLimits",
+    "LivenessResult",
+    "LivenessStatus",
+    "MatchResult",
+    "MatchStatus",
+    "Observation",
+    "PipelineConfig",
+    "QualityLimits",
+    "QualityReason",
+    "QualityReport",
+    "SeriesAnalysis",
+    "SignedDecision",
+    "Signer",
+    "TrackerConfig",
+    "VerificationDecision",
+    "analyse_enrolment",
+    "analyse_series",
+    "assess_quality",
+    "check_liveness",
+    "decode_image",
+    "detect_faces",
+    "encode_face",
+    "eye_aspect_ratio",
+    "face_distance",
+    "frame_hash",
+    "head_yaw",
+    "issue_challenge",
+    "key_id_of",
+    "landmarks_68",
+    "match_decision",
+    "sign_decision",
+    "verify_decision",
+]

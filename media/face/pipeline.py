@@ -1,0 +1,172 @@
+"""The CPU-heavy work, as plain functions of bytes and numbers (they run in worker processes).
+
+A verification series is processed like this: the tracker follows the face through every frame
+(detection on a downscaled frame every few frames, landmarks on the tracked box in between);
+liveness is judged on the landmarks; encodings — the most expensive step — are computed only on
+the frames the decision rests on: the first and last, each frame where an action peaked, each
+frame where the tracker found a face anew, and every ``identity_every``-th frame as a spot check
+that the face stays the same between actions.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from media.face.decision import MatchResult, MatchStatus, match_decision
+from media.face.detect import FaceTracker, Frame, TrackedFrame, TrackerConfig, detect_faces
+from media.face.encode import Encoding, encode_face, face_distance
+from media.face.liveness import (
+    Action,
+    LivenessLimits,
+    LivenessResult,
+    LivenessStatus,
+    Observation,
+    check_liveness,
+)
+from media.face.quality import QualityLimits, QualityReport, assess_quality
+
+__all__ = [
+    "EnrolmentAnalysis",
+    "ImageError",
+    "PipelineConfig",
+    "SeriesAnalysis",
+    "analyse_enrolment",
+    "analyse_images",
+    "analyse_series",
+    "decode_image",
+    "frames_to_encode",
+]
+
+
+# liveness outcomes after which the distance is still worth recording as evidence
+ENCODE_WHEN = frozenset(
+    {
+        LivenessStatus.PASSED,
+        LivenessStatus.INCOMPLETE,
+        LivenessStatus.WRONG_ORDER,
+        LivenessStatus.TOO_SLOW,
+    }
+)
+
+
+class ImageError(ValueError):
+    """The bytes are not an image we accept."""
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    tracker: TrackerConfig = field(default_factory=TrackerConfig)
+    liveness: LivenessLimits = field(default_factory=LivenessLimits)
+    quality: QualityLimits = field(default_factory=QualityLimits)
+    identity_every: int = 6
+    max_pixels: int = 1920 * 1080
+
+
+def decode_image(data: bytes, max_pixels: int = 1920 * 1080) -> Frame:
+    """RGB pixels of a JPEG or PNG; refuses other formats and oversized images."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.format not in {"JPEG", "PNG"}:
+                raise ImageError(f"unsupported image format {img.format}")
+            if img.width * img.height > max_pixels:
+                raise ImageError(f"image has {img.width}×{img.height} pixels, too many")
+            return np.asarray(img.convert("RGB"))
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ImageError("not a readable image") from exc
+
+
+@dataclass(frozen=True)
+class EnrolmentAnalysis:
+    quality: QualityReport
+    encoding: Encoding | None  # only when the quality checks pass
+
+
+def analyse_enrolment(photo: bytes, config: PipelineConfig | None = None) -> EnrolmentAnalysis:
+    """Reference photo → quality report and, if it passes, the face's encoding."""
+    config = config or PipelineConfig()
+    image = decode_image(photo, config.max_pixels)
+    boxes = detect_faces(image, scale=1.0, upsample=1)
+    report = assess_quality(image, boxes, config.quality)
+    return EnrolmentAnalysis(report, encode_face(image, boxes[0]) if report.ok else None)
+
+
+@dataclass(frozen=True)
+class SeriesAnalysis:
+    liveness: LivenessResult
+    match: MatchResult
+    distances: dict[int, float]
+    faces: tuple[int, ...]  # faces seen per frame
+    detections: int  # frames that ran the detector
+    processing_ms: int
+
+
+def frames_to_encode(
+    tracked: Sequence[TrackedFrame], liveness: LivenessResult, identity_every: int
+) -> list[int]:
+    """The frames whose encodings the decision needs (each with exactly one face)."""
+    wanted = {0, len(tracked) - 1}
+    wanted |= {step.frame for step in liveness.steps}
+    wanted |= set(range(0, len(tracked), max(identity_every, 1)))
+    previous = None
+    for i, frame in enumerate(tracked):
+        if frame.track_id != previous:
+            wanted.add(i)
+            previous = frame.track_id
+    return sorted(i for i in wanted if tracked[i].faces == 1 and tracked[i].box is not None)
+
+
+def analyse_series(
+    frames: Sequence[bytes],
+    times_ms: Sequence[int],
+    challenge: Sequence[Action],
+    reference: Encoding,
+    threshold: float,
+    config: PipelineConfig | None = None,
+) -> SeriesAnalysis:
+    """Liveness and identity of a short series of camera frames against one template."""
+    config = config or PipelineConfig()
+    started = time.perf_counter()
+    images = [decode_image(data, config.max_pixels) for data in frames]
+    return analyse_images(images, times_ms, challenge, reference, threshold, config, started)
+
+
+def analyse_images(
+    images: Sequence[Frame],
+    times_ms: Sequence[int],
+    challenge: Sequence[Action],
+    reference: Encoding,
+    threshold: float,
+    config: PipelineConfig,
+    started: float | None = None,
+) -> SeriesAnalysis:
+    started = time.perf_counter() if started is None else started
+    tracker = FaceTracker(config.tracker)
+    tracked = [tracker.step(image) for image in images]
+    observations = [
+        Observation(t, f.faces, f.landmarks, f.track_id)
+        for t, f in zip(times_ms, tracked, strict=True)
+    ]
+    liveness = check_liveness(challenge, observations, config.liveness)
+    distances: dict[int, float] = {}
+    if liveness.status in ENCODE_WHEN:
+        for i in frames_to_encode(tracked, liveness, config.identity_every):
+            box = tracked[i].box
+            assert box is not None
+            distances[i] = round(face_distance(encode_face(images[i], box), reference), 6)
+    match = match_decision(distances, threshold)
+    if liveness.status is LivenessStatus.FACE_CHANGED and match.status is MatchStatus.MATCH:
+        match = MatchResult(MatchStatus.FACE_CHANGED, match.distance)
+    return SeriesAnalysis(
+        liveness,
+        match,
+        distances,
+        tuple(f.faces for f in tracked),
+        sum(f.detected for f in tracked),
+        round((time.perf_counter() - started) * 1000),
+    )

@@ -1,0 +1,74 @@
+"""Wiring the link to the hub into the node: files, the outbox relay and the link rounds."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from common.filestore import FileStore
+from common.httpsig import load_or_create_key
+from common.outbox import Relay, RetryPolicy
+from common.service import CLOCK, DB
+from common.settings import NodeSettings
+from overseas_node.db import outbox_messages
+from overseas_node.intake.link import HubLink, delivered, run_link
+from overseas_node.intake.routes import FILES, LINK
+from overseas_node.intake.service import HUB
+
+__all__ = ["install"]
+
+# The link to China may be down for days: keep trying, never give a message up for that.
+POLICY = RetryPolicy(
+    base_delay=timedelta(seconds=1),
+    max_delay=timedelta(minutes=2),
+    max_attempts=100_000,
+    lease=timedelta(seconds=60),
+)
+
+
+def install(app: web.Application, settings: NodeSettings) -> Callable[..., Any]:
+    app[FILES] = FileStore(settings.data_dir / "intake")
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        if not settings.link_enabled:
+            yield
+            return
+        stop = asyncio.Event()
+        async with aiohttp.ClientSession() as http:
+            link = HubLink(
+                settings.hub_url.rstrip("/"),
+                settings.branch_code,
+                load_or_create_key(settings.data_dir / "keys" / f"node-{settings.branch_code}.pem"),
+                app[CLOCK],
+                http,
+                timeout_s=settings.link_timeout_s,
+            )
+            app[LINK] = link
+            relay = Relay(
+                app[DB],
+                outbox_messages,
+                {HUB: link},
+                clock=app[CLOCK],
+                policy=POLICY,
+                rng=random.Random(),
+                hooks={HUB: delivered},
+            )
+            tasks = [
+                asyncio.create_task(relay.run(interval=settings.link_interval_s, stop=stop)),
+                asyncio.create_task(run_link(link, app[DB], settings.link_interval_s, stop)),
+            ]
+            yield
+            stop.set()
+            grace = 2 * settings.link_timeout_s + 5
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(task), grace)
+
+    return ctx

@@ -1,0 +1,372 @@
+"""Signed evidence packages (a judicial-confirmation package of a mediation case), built and
+verified offline with nothing but the archive and the hub CA's certificate.
+
+The archive is a ZIP with fixed member times (the same content gives the same bytes)::
+
+    manifest.json        canonical JSON (sorted keys, no spaces, UTF-8), version 1
+    manifest.sig.json    {"v": 1, "algorithm": "ecdsa-p256-sha256",
+                          "certificate": "<PEM of the hub seal>", "signature": "<base64>"}
+    ...every other member, each listed in the manifest with its size and SHA-256
+
+The manifest names what each file is (``agreement``, ``recordings``, ``identity``, ``consents``,
+``audit``), so that :func:`verify_package` checks, and names the file of, every failure:
+
+* the manifest signature, by a seal certificate the trusted CA issued;
+* each file's size and hash, and that no file was added or left out;
+* the signed agreement PDF (every signature intact, valid, trusted, timestamped; the expected
+  number of resident signatures, then the mediator, then the seal last), whose first revision is
+  the draft whose hash the manifest gives and which names the hash of the agreement text;
+* each sealed recording against its signed manifest;
+* each identity decision against the node key the manifest names (Ed25519);
+* each audit entry's inclusion proof against the signed tree head (the log key in the manifest),
+  and that every consent file is exactly the consent an audited signature recorded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from common.errors import DomainError
+from signing.merkle import SignedTreeHead, leaf_hash, verify_inclusion
+from signing.primitives import ecdsa_p256_verify, ed25519_verify, load_ed25519_public
+from signing.recording import canonical, verify_recording
+from signing.verify import validate_pdf
+
+__all__ = [
+    "IDENTITY_CONTEXT",
+    "Check",
+    "PackageFile",
+    "PackageVerdict",
+    "build_package",
+    "verify_package",
+]
+
+PACKAGE_VERSION = 1
+KIND = "qiaolink.judicial_confirmation"
+MANIFEST, SIGNATURE = "manifest.json", "manifest.sig.json"
+IDENTITY_CONTEXT = b"qiaolink/identity-decision\n"  # what a node's decision signature covers
+TEXT_MARK = b"qiaolink-text-sha256:"
+_FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    name: str
+    data: bytes
+
+
+def build_package(
+    files: Sequence[PackageFile],
+    *,
+    meta: dict[str, Any],
+    created_at: datetime,
+    sign: Callable[[bytes], bytes],
+    certificate: x509.Certificate,
+) -> bytes:
+    """The archive: ``files``, their manifest (with ``meta``) and its signature by ``sign``."""
+    if created_at.tzinfo is None:
+        raise ValueError("times are timezone-aware")
+    names = [f.name for f in files]
+    if len(set(names)) != len(names) or {MANIFEST, SIGNATURE} & set(names):
+        raise ValueError("package file names must be distinct and not the manifest's")
+    manifest = {
+        **meta,
+        "v": PACKAGE_VERSION,
+        "kind": KIND,
+        "created_at": created_at.isoformat(),
+        "files": [
+            {"name": f.name, "size": len(f.data), "sha256": hashlib.sha256(f.data).hexdigest()}
+            for f in files
+        ],
+    }
+    body = canonical(manifest)
+    sig = {
+        "v": PACKAGE_VERSION,
+        "algorithm": "ecdsa-p256-sha256",
+        "certificate": certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        "signature": base64.b64encode(sign(body)).decode(),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in [
+            (MANIFEST, body),
+            (SIGNATURE, canonical(sig)),
+            *((f.name, f.data) for f in files),
+        ]:
+            archive.writestr(zipfile.ZipInfo(name, _FIXED_TIME), data)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Check:
+    subject: str  # the file (or part) checked
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class PackageVerdict:
+    checks: tuple[Check, ...]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    @property
+    def failures(self) -> list[str]:
+        return [f"{c.subject}: {c.detail}" for c in self.checks if not c.ok]
+
+
+class _Checks:
+    def __init__(self) -> None:
+        self.items: list[Check] = []
+
+    def add(self, subject: str, failures: Sequence[str], ok_detail: str) -> None:
+        if failures:
+            self.items.extend(Check(subject, False, f) for f in failures)
+        else:
+            self.items.append(Check(subject, True, ok_detail))
+
+
+def verify_package(data: bytes, *, trust_roots: Sequence[x509.Certificate]) -> PackageVerdict:
+    """Every check of the package; a malformed archive is a failed verdict, never an exception."""
+    checks = _Checks()
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = {i.filename: archive.read(i) for i in archive.infolist()}
+        manifest = json.loads(members[MANIFEST])
+        sig = json.loads(members[SIGNATURE])
+        created_at = datetime.fromisoformat(str(manifest["created_at"]))
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        return PackageVerdict((Check("package", False, f"not a readable package ({exc})"),))
+    checks.add(
+        MANIFEST,
+        _manifest_failures(members, manifest, sig, trust_roots, created_at),
+        "signed by the hub seal",
+    )
+    _file_checks(checks, members, manifest)
+    for part, run in (
+        ("agreement", _agreement),
+        ("recordings", _recordings),
+        ("identity", _identity),
+        ("audit", _audit),
+    ):
+        try:
+            run(checks, members, manifest, trust_roots, created_at)
+        except (KeyError, ValueError, TypeError) as exc:
+            checks.add(part, [f"malformed: {exc!r}"], "")
+    return PackageVerdict(tuple(checks.items))
+
+
+def _manifest_failures(
+    members: dict[str, bytes],
+    manifest: dict[str, Any],
+    sig: dict[str, Any],
+    roots: Sequence[x509.Certificate],
+    at: datetime,
+) -> list[str]:
+    if manifest.get("v") != PACKAGE_VERSION or manifest.get("kind") != KIND:
+        return ["not a version 1 judicial-confirmation package"]
+    try:
+        cert = x509.load_pem_x509_certificate(str(sig["certificate"]).encode())
+        signature = base64.b64decode(str(sig["signature"]), validate=True)
+    except (KeyError, ValueError):
+        return ["the signature file is malformed"]
+    failures = []
+    public = cert.public_key()
+    if not isinstance(public, ec.EllipticCurvePublicKey) or not ecdsa_p256_verify(
+        public, members[MANIFEST], signature
+    ):
+        failures.append("the manifest signature does not verify")
+    if not any(_issued_by(cert, root) for root in roots):
+        failures.append("the signing certificate is not issued by a trusted root")
+    elif not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
+        failures.append("the signing certificate was not valid when the package was made")
+    units = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
+    if not units or units[0].value != "seal":
+        failures.append("the manifest is not signed by the hub seal")
+    return failures
+
+
+def _issued_by(cert: x509.Certificate, root: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(root)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def _file_checks(checks: _Checks, members: dict[str, bytes], manifest: dict[str, Any]) -> None:
+    """Size and hash of every listed file, and no file beside them."""
+    listed = {str(f["name"]): f for f in manifest.get("files", [])}
+    for name, entry in listed.items():
+        data = members.get(name)
+        if data is None:
+            checks.add(name, ["missing from the package"], "")
+        elif len(data) != entry.get("size") or hashlib.sha256(data).hexdigest() != entry.get(
+            "sha256"
+        ):
+            checks.add(name, ["its SHA-256 differs from the manifest (the file was changed)"], "")
+        else:
+            checks.add(name, [], "hash matches the manifest")
+    for name in sorted(set(members) - set(listed) - {MANIFEST, SIGNATURE}):
+        checks.add(name, ["not listed in the manifest"], "")
+
+
+def _agreement(
+    checks: _Checks,
+    members: dict[str, bytes],
+    manifest: dict[str, Any],
+    roots: Sequence[x509.Certificate],
+    at: datetime,
+) -> None:
+    spec = manifest["agreement"]
+    name, text_name = str(spec["file"]), str(spec["text_file"])
+    pdf, text = members.get(name, b""), members.get(text_name, b"")
+    failures: list[str] = []
+    if hashlib.sha256(text).hexdigest() != spec["text_sha256"]:
+        failures.append("the agreement text is not the text the signatures cover")
+    draft = pdf[: int(spec["draft_size"])]
+    if hashlib.sha256(draft).hexdigest() != spec["draft_sha256"]:
+        failures.append("the first revision is not the signed draft")
+    elif TEXT_MARK + str(spec["text_sha256"]).encode() not in draft:
+        failures.append("the draft does not name the hash of the agreement text")
+    try:
+        status = validate_pdf(pdf, trust_roots=roots, at=at)
+    except (ValueError, DomainError) as exc:
+        failures.append(f"not a readable PDF ({exc})")
+    else:
+        failures += list(status.failures)
+        failures += [
+            f"signature {s.field} ({s.signer}): {f}" for s in status.signatures for f in s.failures
+        ]
+        expected = ["resident"] * int(spec["resident_signatures"]) + ["mediator", "seal"]
+        roles = status.signer_roles()
+        if sorted(roles[:-2]) != sorted(expected[:-2]) or roles[-2:] != expected[-2:]:
+            failures.append(f"signed by {roles}, expected every party, the mediator, then the seal")
+    checks.add(name, failures, "signed by every party and the mediator, sealed by the hub")
+
+
+def _audited(
+    members: dict[str, bytes], manifest: dict[str, Any], action: str
+) -> list[dict[str, Any]]:
+    """The details of the package's audit entries of one action (their proofs are checked in
+    :func:`_audit`)."""
+    try:
+        doc = json.loads(members.get(str(manifest["audit"]["proofs"]), b"{}"))
+        entries = [json.loads(str(item["entry"])) for item in doc.get("entries", [])]
+    except (KeyError, ValueError, TypeError):
+        return []
+    return [dict(e.get("detail", {})) for e in entries if e.get("action") == action]
+
+
+def _recordings(
+    checks: _Checks,
+    members: dict[str, bytes],
+    manifest: dict[str, Any],
+    roots: Sequence[x509.Certificate],
+    at: datetime,
+) -> None:
+    sealed_in_log = {
+        d.get("manifest_sha256") for d in _audited(members, manifest, "media.segment_sealed")
+    }
+    for entry in manifest["recordings"]:
+        name, stored_name = str(entry["manifest"]), str(entry["file"])
+        raw = members.get(name, b"{}")
+        try:
+            sealed = json.loads(raw)
+        except ValueError:
+            checks.add(name, ["not a readable recording manifest"], "")
+            continue
+        verdict = verify_recording(sealed, members.get(stored_name, b""), trust_roots=roots)
+        failures = [f"{stored_name}: {f}" for f in verdict.failures]
+        if hashlib.sha256(raw).hexdigest() not in sealed_in_log:
+            failures.append("the audit log does not record the sealing of this recording")
+        checks.add(name, failures, f"recording sealed by {verdict.signer}, sealing audited")
+
+
+def _identity(
+    checks: _Checks,
+    members: dict[str, bytes],
+    manifest: dict[str, Any],
+    roots: Sequence[x509.Certificate],
+    at: datetime,
+) -> None:
+    keys = manifest["node_keys"]
+    for entry in manifest["identity"]:
+        name = str(entry["file"])
+        failures: list[str] = []
+        try:
+            doc = json.loads(members.get(name, b"{}"))
+            decision, key_id = doc["decision"], str(doc["key_id"])
+            signature = base64.b64decode(str(doc["signature"]), validate=True)
+        except (KeyError, ValueError):
+            checks.add(name, ["not a readable identity decision"], "")
+            continue
+        key = keys.get(key_id)
+        raw = bytes.fromhex(str(key["public_key"])) if key else b""
+        if key is None or "ed25519:" + hashlib.sha256(raw).hexdigest()[:16] != key_id:
+            failures.append("signed by a node key the manifest does not name")
+        elif not ed25519_verify(raw, IDENTITY_CONTEXT + canonical(decision), signature):
+            failures.append("the node's signature on the decision does not verify")
+        elif decision.get("branch") != key["branch"]:
+            failures.append("the decision names another branch than its key's")
+        if (
+            decision.get("accepted") is not True
+            or decision.get("resident_id") != entry["resident_id"]
+        ):
+            failures.append("not an accepted face verification of this signer")
+        checks.add(name, failures, f"face verified for {entry['resident_id']}")
+
+
+def _audit(
+    checks: _Checks,
+    members: dict[str, bytes],
+    manifest: dict[str, Any],
+    roots: Sequence[x509.Certificate],
+    at: datetime,
+) -> None:
+    spec = manifest["audit"]
+    name = str(spec["proofs"])
+    doc = json.loads(members.get(name, b"{}"))
+    head = SignedTreeHead.from_json(doc["tree_head"])
+    failures: list[str] = []
+    if not head.verify(load_ed25519_public(bytes.fromhex(str(spec["log_key"])))):
+        failures.append("the tree head's signature does not verify with the log key")
+    for item in doc["entries"]:
+        ok = verify_inclusion(
+            leaf=leaf_hash(str(item["entry"]).encode()),
+            index=int(item["index"]),
+            tree_size=head.tree_size,
+            proof=[bytes.fromhex(str(p)) for p in item["proof"]],
+            root=head.root,
+        )
+        if not ok:
+            failures.append(f"entry {item['index']} is not included under the signed root")
+    checks.add(name, failures, f"{len(doc['entries'])} entries in the log of size {head.tree_size}")
+    consents = [d.get("consent") for d in _audited(members, manifest, "mediation.signed")]
+    for consent_name in manifest["consents"]:
+        try:
+            consent = json.loads(members.get(str(consent_name), b"null"))
+        except ValueError:
+            consent = None
+        found = consent is not None and consent in consents
+        checks.add(
+            str(consent_name),
+            [] if found else ["no audited signature recorded this consent"],
+            "recorded in the audit log",
+        )

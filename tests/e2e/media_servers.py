@@ -1,0 +1,110 @@
+"""Test harness, run inside the test's network namespace: a hub and a node, both migrated,
+with a header authenticator (test-only; the product authenticates for real), one session
+opened at the hub and joined by the node's kiosk. Prints the invitations as one JSON line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from common.access import Principal, Role  # noqa: E402
+from common.db import Database, migrate  # noqa: E402
+from common.settings import HubSettings, NodeSettings  # noqa: E402
+
+
+class HeaderAuth:
+    async def authenticate(self, request: web.Request) -> Principal | None:
+        role = request.headers.get("X-Test-Role")
+        return Principal(subject=f"{role}-1", role=Role(role)) if role else None
+
+
+async def start(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+async def main(args: argparse.Namespace) -> None:
+    import hub.app
+    import overseas_node.app
+
+    data = Path(args.data)
+    hub_url = f"http://{args.hub_host}:{args.hub_port}"
+    node_url = f"http://{args.node_host}:{args.node_port}"
+    hub_db = Database(f"sqlite+aiosqlite:///{data / 'hub.sqlite3'}")
+    node_db = Database(f"sqlite+aiosqlite:///{data / 'node.sqlite3'}")
+    await migrate(hub_db.engine, hub.app.MIGRATIONS)
+    await migrate(node_db.engine, overseas_node.app.MIGRATIONS)
+    hub_app = hub.app.create_app(
+        HubSettings(data_dir=data / "hub"), database=hub_db, authenticator=HeaderAuth()
+    )
+    node_app = overseas_node.app.create_app(
+        NodeSettings(data_dir=data / "node", hub_url=hub_url),
+        database=node_db,
+        authenticator=HeaderAuth(),
+    )
+    runners = [
+        await start(hub_app, args.hub_host, args.hub_port),
+        await start(node_app, args.node_host, args.node_port),
+    ]
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        body = {
+            "case_id": "NOT-2026-0042",
+            "kind": "notarization",
+            "participants": [
+                {"participant": "notary-li", "role": "notary"},
+                {"participant": "milan-node", "role": "node"},
+            ],
+        }
+        async with http.post(
+            f"{hub_url}/api/sessions", json=body, headers={"X-Test-Role": "notary"}
+        ) as response:
+            opened = await response.json()
+        invites = {i["participant"]: i for i in opened["invitations"]}
+        kiosk_body = {
+            "session_id": opened["session_id"],
+            "hub_token": invites["milan-node"]["token"],
+            "participant": "kiosk-1",
+        }
+        async with http.post(
+            f"{node_url}/api/kiosk-sessions", json=kiosk_body, headers={"X-Test-Role": "clerk"}
+        ) as response:
+            kiosk = await response.json()
+    print(
+        json.dumps(
+            {
+                "session_id": opened["session_id"],
+                "notary_page": hub_url + invites["notary-li"]["page"],
+                "kiosk_page": node_url + kiosk["page"],
+            }
+        ),
+        flush=True,
+    )
+    try:
+        await asyncio.Event().wait()  # until the test terminates us
+    finally:
+        for runner in reversed(runners):
+            await runner.cleanup()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    for name in ("data", "hub-host", "node-host"):
+        parser.add_argument(f"--{name}", required=True)
+    parser.add_argument("--hub-port", type=int, default=8080)
+    parser.add_argument("--node-port", type=int, default=8081)
+    try:
+        asyncio.run(main(parser.parse_args()))
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,181 @@
+"""The hub's video sessions through its real app: access, signalling over WebSocket, evidence."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import av
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from common.access import Principal, Role
+from tests.helpers import open_sealed_recording, service_app
+
+from .loopback import join_over, until
+
+
+class HeaderAuth:
+    """Test-only: the role comes from a header. The product authenticates for real."""
+
+    async def authenticate(self, request: web.Request) -> Principal | None:
+        role = request.headers.get("X-Test-Role")
+        return Principal(subject=f"{role}-1", role=Role(role)) if role else None
+
+
+NOTARY = {"X-Test-Role": "notary"}
+
+
+async def hub_client(aiohttp_client: Any, url: str, tmp_path: Path) -> TestClient:
+    import hub.app
+
+    app, _db = await service_app("hub", url, tmp_path)
+    settings = app[hub.app.SETTINGS]
+    app = hub.app.create_app(settings, database=_db, authenticator=HeaderAuth())
+    return await aiohttp_client(app)  # type: ignore[no-any-return]
+
+
+async def open_session(client: TestClient, **body: Any) -> dict[str, Any]:
+    payload = {
+        "case_id": "NOT-2026-0042",
+        "kind": "notarization",
+        "participants": [
+            {"participant": "notary-li", "role": "notary"},
+            {"participant": "milan-node", "role": "node"},
+        ],
+        **body,
+    }
+    response = await client.post("/api/sessions", json=payload, headers=NOTARY)
+    assert response.status == 201, await response.text()
+    return await response.json()  # type: ignore[no-any-return]
+
+
+async def test_only_hosts_open_sessions_and_bad_requests_store_nothing(
+    aiohttp_client: Any, db_url: str, tmp_path: Path
+) -> None:
+    client = await hub_client(aiohttp_client, db_url, tmp_path)
+    body = {
+        "case_id": "C1",
+        "kind": "mediation",
+        "participants": [{"participant": "a", "role": "mediator"}],
+    }
+    assert (await client.post("/api/sessions", json=body)).status == 401
+    resident = {"X-Test-Role": "resident"}
+    assert (await client.post("/api/sessions", json=body, headers=resident)).status == 403
+    twice = {**body, "participants": body["participants"] * 2}
+    refused = await client.post("/api/sessions", json=twice, headers=NOTARY)
+    assert refused.status == 422
+    assert (await refused.json())["code"] == "request.invalid"
+    opened = await open_session(client)
+    shown = await client.get(f"/api/sessions/{opened['session_id']}", headers=NOTARY)
+    found = await shown.json()
+    assert found["case_id"] == "NOT-2026-0042" and found["state"] == "open"
+    assert found["segments"] == [] and found["events"] == []
+    assert {i["participant"] for i in opened["invitations"]} == {"notary-li", "milan-node"}
+
+
+async def test_a_token_for_one_session_cannot_join_another(
+    aiohttp_client: Any, tmp_path: Path
+) -> None:
+    client = await hub_client(aiohttp_client, f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", tmp_path)
+    first = await open_session(client)
+    second = await open_session(client)
+    token = first["invitations"][0]["token"]
+    response = await client.get(f"/api/sessions/{second['session_id']}/signal?token={token}")
+    assert response.status == 401
+    problem = await response.json()
+    assert problem["code"] == "media.token_wrong_session"
+    response = await client.get(
+        f"/api/sessions/{first['session_id']}/signal?token=x", headers={"Accept-Language": "it"}
+    )
+    assert (await response.json())["title"] == "Questo invito non è valido."
+
+
+async def test_two_participants_over_websockets_are_recorded_hashed_and_logged(
+    aiohttp_client: Any, tmp_path: Path
+) -> None:
+    client = await hub_client(aiohttp_client, f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", tmp_path)
+    opened = await open_session(client)
+    session_id = opened["session_id"]
+    by_name = {i["participant"]: i for i in opened["invitations"]}
+    notary = await join_over(client, by_name["notary-li"]["signal"], "notary-li")
+    await until(lambda: notary.sent("answer"))
+    node = await join_over(client, by_name["milan-node"]["signal"], "milan-node", shade=90)
+    await until(
+        lambda: notary.frames_from("milan-node") > 20 and node.frames_from("notary-li") > 20
+    )
+
+    assert notary.ws is not None
+    await notary.ws.send_str(json.dumps({"type": "offer", "sdp": "v=0\r\nnonsense\r\n"}))
+    await notary.ws.send_str(
+        json.dumps(
+            {"type": "event", "event": {"kind": "show_page", "document_id": "poa", "page": 1}}
+        )
+    )
+    await until(lambda: notary.sent("error"))
+    assert notary.sent("error")[0]["code"] == "media.sdp_malformed"
+    snapshot = await client.get(
+        f"/api/sessions/{session_id}/participants/milan-node/snapshot", headers=NOTARY
+    )
+    assert snapshot.status == 200 and snapshot.content_type == "image/jpeg"
+    await asyncio.sleep(0.5)
+
+    ended = await client.post(f"/api/sessions/{session_id}/end", headers=NOTARY)
+    assert ended.status == 200
+    found = await ended.json()
+    await notary.leave()
+    await node.leave()
+    assert found["state"] == "ended"
+    assert [e["kind"] for e in found["events"]] == ["show_page"]
+    assert found["events"][0]["participant"] == "notary-li"
+    last = found["segments"][-1]
+    assert last["tracks"] == [
+        "notary-li/audio",
+        "notary-li/video",
+        "milan-node/audio",
+        "milan-node/video",
+    ]
+    plain, failures = open_sealed_recording(tmp_path, session_id, last["file"])
+    assert failures == []  # sealed: hash signed by the hub seal, encrypted at rest
+    assert hashlib.sha256(plain).hexdigest() == last["sha256"]
+    path = tmp_path / "check.mkv"
+    path.write_bytes(plain)
+    with av.open(str(path)) as container:
+        assert len(container.streams.video) == 2 and len(container.streams.audio) == 2
+    again = await client.post(f"/api/sessions/{session_id}/end", headers=NOTARY)
+    assert again.status == 409
+    assert (await again.json())["code"] == "media.session_ended"
+
+
+async def test_the_session_page_and_client_are_served_in_three_languages(
+    aiohttp_client: Any, tmp_path: Path
+) -> None:
+    client = await hub_client(aiohttp_client, f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", tmp_path)
+    for lang, words in (("zh", "静音"), ("en", "Mute"), ("it", "Disattiva audio")):
+        page = await client.get(f"/media/session?session=abc&token=t&lang={lang}")
+        assert page.status == 200
+        html = await page.text()
+        assert words in html and '"iceServers": []' in html
+    script = await client.get("/media/static/media-session.js")
+    assert script.status == 200 and "RTCPeerConnection" in await script.text()
+
+
+async def test_an_oversized_signalling_message_is_refused_and_the_socket_stays_usable(
+    aiohttp_client: Any, tmp_path: Path
+) -> None:
+    client = await hub_client(aiohttp_client, f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", tmp_path)
+    opened = await open_session(client)
+    ws = await client.ws_connect(opened["invitations"][0]["signal"])
+    welcome = json.loads((await ws.receive()).data)
+    assert welcome["type"] == "welcome" and welcome["you"] == "notary-li"
+    await ws.send_str(json.dumps({"type": "candidate", "candidate": "x" * 200_000}))
+    refused = json.loads((await ws.receive()).data)
+    assert refused["code"] == "media.message_too_large"
+    await ws.send_str(json.dumps({"type": "leave"}))
+    closed = await ws.receive()
+    assert closed.type in {aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED}
+    await ws.close()
