@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import time
@@ -20,6 +21,18 @@ from datetime import timedelta
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCPeerConnection
 
 from common.clock import Clock
+
+# aiortc's close waits on its transports; one that never answers must not stall the end of a
+# session (and the recording's last segment) behind it.
+CLOSE_WITHIN = 10.0
+
+
+async def close_connection(pc: RTCPeerConnection) -> None:
+    """Close ``pc``, giving up on a transport that does not finish within CLOSE_WITHIN."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(CLOSE_WITHIN):
+            await pc.close()
+
 
 __all__ = ["PeerLink", "StateChange", "turn_credentials"]
 
@@ -102,7 +115,7 @@ class PeerLink:
         old = self.pc
         self.generation += 1
         self.pc = self._open()
-        await old.close()
+        await close_connection(old)
         return self.pc
 
     async def wait_for(self, state: str) -> None:
@@ -112,4 +125,4 @@ class PeerLink:
 
     async def close(self) -> None:
         self.closing = True
-        await self.pc.close()
+        await close_connection(self.pc)

@@ -165,7 +165,9 @@ class SessionRecorder:
     async def stop(self) -> list[Segment]:
         """Close the last segment and the worker; every segment of the session, in order."""
         await self.rotate({})
-        self._worker.shutdown(wait=True)
+        # The last segment was closed on the worker after every write queued before it, so
+        # nothing is left to wait for: do not block the event loop on the thread's exit.
+        self._worker.shutdown(wait=False)
         return list(self.segments)
 
     async def _open(self, sources: dict[str, MediaStreamTrack]) -> None:

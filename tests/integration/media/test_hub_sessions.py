@@ -103,32 +103,36 @@ async def test_two_participants_over_websockets_are_recorded_hashed_and_logged(
     session_id = opened["session_id"]
     by_name = {i["participant"]: i for i in opened["invitations"]}
     notary = await join_over(client, by_name["notary-li"]["signal"], "notary-li")
-    await until(lambda: notary.sent("answer"))
-    node = await join_over(client, by_name["milan-node"]["signal"], "milan-node", shade=90)
-    await until(
-        lambda: notary.frames_from("milan-node") > 20 and node.frames_from("notary-li") > 20
-    )
-
-    assert notary.ws is not None
-    await notary.ws.send_str(json.dumps({"type": "offer", "sdp": "v=0\r\nnonsense\r\n"}))
-    await notary.ws.send_str(
-        json.dumps(
-            {"type": "event", "event": {"kind": "show_page", "document_id": "poa", "page": 1}}
+    node = None
+    try:
+        await until(lambda: notary.sent("answer"))
+        node = await join_over(client, by_name["milan-node"]["signal"], "milan-node", shade=90)
+        await until(
+            lambda: notary.frames_from("milan-node") > 20 and node.frames_from("notary-li") > 20
         )
-    )
-    await until(lambda: notary.sent("error"))
-    assert notary.sent("error")[0]["code"] == "media.sdp_malformed"
-    snapshot = await client.get(
-        f"/api/sessions/{session_id}/participants/milan-node/snapshot", headers=NOTARY
-    )
-    assert snapshot.status == 200 and snapshot.content_type == "image/jpeg"
-    await asyncio.sleep(0.5)
 
-    ended = await client.post(f"/api/sessions/{session_id}/end", headers=NOTARY)
-    assert ended.status == 200
-    found = await ended.json()
-    await notary.leave()
-    await node.leave()
+        assert notary.ws is not None
+        await notary.ws.send_str(json.dumps({"type": "offer", "sdp": "v=0\r\nnonsense\r\n"}))
+        await notary.ws.send_str(
+            json.dumps(
+                {"type": "event", "event": {"kind": "show_page", "document_id": "poa", "page": 1}}
+            )
+        )
+        await until(lambda: notary.sent("error"))
+        assert notary.sent("error")[0]["code"] == "media.sdp_malformed"
+        snapshot = await client.get(
+            f"/api/sessions/{session_id}/participants/milan-node/snapshot", headers=NOTARY
+        )
+        assert snapshot.status == 200 and snapshot.content_type == "image/jpeg"
+        await asyncio.sleep(0.5)
+
+        ended = await client.post(f"/api/sessions/{session_id}/end", headers=NOTARY)
+        assert ended.status == 200
+        found = await ended.json()
+    finally:
+        await notary.leave()
+        if node is not None:
+            await node.leave()
     assert found["state"] == "ended"
     assert [e["kind"] for e in found["events"]] == ["show_page"]
     assert found["events"][0]["participant"] == "notary-li"
