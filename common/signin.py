@@ -45,6 +45,9 @@ STAFF_ROLES = (
 StaffLookup = Callable[[AsyncSession, str], Awaitable[tuple[str, Principal] | None]]
 STAFF_LOOKUP: web.AppKey[StaffLookup] = web.AppKey("staff_lookup")
 SIGNIN_TABLES = web.AppKey("signin_tables", SignInTables)
+# Each role's main page on this service: where signing in from the page leads when the person
+# was not on their way to somewhere else.
+ROLE_HOME: web.AppKey[dict[Role, str]] = web.AppKey("role_home")
 # A scrypt hash to check unknown user names against, so that they take as long as known ones.
 _DECOY = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
@@ -335,17 +338,19 @@ def _page_routes() -> RouteTable:
                 password=str(data.get("password", ""))[:256] or "?",
                 code=str(data.get("code", ""))[:12] or None,
             )
-            _principal, token = await _authenticate(request, form)
+            principal, token = await _authenticate(request, form)
         except DomainError as exc:
             message = translate(request[LOCALE], exc.message, **exc.params)
             return request.app[PAGES].render(
                 request, "signin.html", status=exc.status, next=target, error=message
             )
-        response = web.HTTPSeeOther(target)
-        response.set_cookie(
+        if target == "/":
+            target = request.app.get(ROLE_HOME, {}).get(principal.role, "/")
+        moved = web.HTTPSeeOther(target)
+        moved.set_cookie(
             SESSION_COOKIE, token, httponly=True, samesite="Strict", path="/", secure=request.secure
         )
-        return response
+        raise moved
 
     return routes
 

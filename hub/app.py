@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from common.access import PUBLIC
+from common.access import PUBLIC, Role
 from common.auditlog import audit_log_routes
 from common.clock import Clock
 from common.db import Database
@@ -15,7 +15,7 @@ from common.httpsig import load_or_create_x25519_key
 from common.metrics import COLLECTORS
 from common.service import CLOCK, DB, PAGES, ServiceSpec, build_app
 from common.settings import HubSettings
-from common.signin import SIGNIN_TABLES, STAFF_LOOKUP, signin_routes
+from common.signin import ROLE_HOME, SIGNIN_TABLES, STAFF_LOOKUP, signin_routes
 from common.web import AUTHENTICATOR, Authenticator, RouteTable
 from hub import notarization, presence
 from hub.accounts.nodes import NodeOrSession, NodeSignatures
@@ -104,6 +104,18 @@ routes.extend(notarization.notarization_routes)
 routes.extend(mediation_routes)
 
 
+# Where each role starts after signing in from the page (the security matrix admits each).
+HOME_PAGES = {
+    Role.OFFICER: "/queue",
+    Role.NOTARY: "/notary",
+    Role.MEDIATOR: "/mediation",
+    Role.CONSULTANT: "/consultations/desk",
+    Role.SUPERVISOR: "/statistics",
+    Role.AUDITOR: "/mediation/audit",
+    Role.ADMIN: "/statistics",
+}
+
+
 def create_app(
     settings: HubSettings,
     *,
@@ -124,6 +136,7 @@ def create_app(
     )
     app[SIGNIN_TABLES] = signin_tables
     app[STAFF_LOOKUP] = lookup_staff
+    app[ROLE_HOME] = HOME_PAGES
     app[STORE] = MaterialStore(settings.data_dir / "materials")
     app[COMPLAINT_STORE] = MaterialStore(settings.data_dir / "complaints")
     app[SETTINGS] = settings

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from common.access import PUBLIC
+from common.access import PUBLIC, Role
 from common.auditlog import audit_log_routes, head_ctx
 from common.clock import Clock
 from common.db import Database
 from common.service import CLOCK, DB, PAGES, ServiceSpec, build_app
 from common.settings import NodeSettings
-from common.signin import SIGNIN_TABLES, STAFF_LOOKUP, signin_routes
+from common.signin import ROLE_HOME, SIGNIN_TABLES, STAFF_LOOKUP, signin_routes
 from common.web import Authenticator, RouteTable
 from media.face import FaceEngine
 from overseas_node.accounts import lookup_for
@@ -123,6 +123,7 @@ def create_app(
     app[SETTINGS] = settings
     app[SIGNIN_TABLES] = signin_tables
     app[STAFF_LOOKUP] = lookup_for(settings.branch_code)
+    app[ROLE_HOME] = {Role.CLERK: "/intake"}
     session_routes.setup(app, settings.data_dir, settings.hub_url)
     app.router.add_static("/kiosk/static/", kiosk_routes.STATIC_DIR)
     return app

@@ -23,6 +23,19 @@ REMOTE_VIDEO_PLAYING = """() => [...document.querySelectorAll('.tile')]
   .map(t => t.querySelector('video'))
   .some(v => v && v.videoWidth > 0 && v.currentTime > 1)"""
 FPS = 10  # of the fake camera videos below
+# Chromium for pages without a camera; no background traffic on this closed network.
+PLAIN_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCALES = {"zh": "zh-CN", "en": "en-GB", "it": "it-IT"}  # the browser's Accept-Language
+
+
+def have_chromium() -> bool:
+    return Path(CHROMIUM).exists()
 
 
 def sh(*args: str) -> None:

@@ -14,17 +14,9 @@ import pytest
 from common.service import DB
 from common.sessions import SESSION_COOKIE
 from hub.mediation.models import MediationCase
+from tests.e2e.browser_support import CHROMIUM, LOCALES, PLAIN_ARGS, have_chromium
 from tests.integration.mediation.world import make_world
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LOCALES = {"zh": "zh-CN", "en": "en-GB", "it": "it-IT"}  # the browser's Accept-Language
 WORDS = {
     "zh": ("我的调解案件", "各办公点调解统计", "当事人及代理人、翻译"),
     "en": ("My mediation cases", "Mediation statistics per office", "Parties and helpers"),
@@ -59,10 +51,6 @@ async def _plant(world: Any) -> None:
             )
 
 
-def _exists(path: Path) -> bool:
-    return path.exists()
-
-
 def _screens(tmp_path: Path) -> Path:
     out = Path(os.environ.get("QIAOLINK_SCREENSHOT_DIR", tmp_path / "screens"))
     out.mkdir(parents=True, exist_ok=True)
@@ -74,7 +62,7 @@ def _pictures(out: Path) -> list[Path]:
 
 
 async def test_mediation_pages_in_three_languages(aiohttp_client: Any, tmp_path: Path) -> None:
-    if not _exists(Path(CHROMIUM)):
+    if not have_chromium():
         pytest.fail("this test needs Debian's chromium (scripts/system-deps.sh)")
     from playwright.async_api import async_playwright
 
@@ -100,7 +88,9 @@ async def test_mediation_pages_in_three_languages(aiohttp_client: Any, tmp_path:
         for u in ("mediator.milan", "supervisor.wz")
     }
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=30_000)
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM, args=PLAIN_ARGS, timeout=30_000
+        )
         try:
             for lang, (cases_title, stats_title, parties_title) in WORDS.items():
                 desk = await browser.new_context(
