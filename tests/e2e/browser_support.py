@@ -131,7 +131,7 @@ def still_video(path: Path) -> Path:
 
 
 class Shots:
-    """Screenshots in the test's directory (and in var/screenshots/ with QIAOLINK_SCREENSHOTS)."""
+    """Screenshots in the test's directory, copied to $QIAOLINK_SCREENSHOT_DIR when it is set."""
 
     def __init__(self, tmp_path: Path) -> None:
         self.dir = tmp_path / "screenshots"
@@ -144,8 +144,8 @@ class Shots:
         self.taken.append(path)
 
     def publish(self) -> None:
-        if os.environ.get("QIAOLINK_SCREENSHOTS"):
-            target = ROOT / "var" / "screenshots"
+        if os.environ.get("QIAOLINK_SCREENSHOT_DIR"):
+            target = Path(os.environ["QIAOLINK_SCREENSHOT_DIR"])
             target.mkdir(parents=True, exist_ok=True)
             for path in self.taken:
                 shutil.copy(path, target / path.name)

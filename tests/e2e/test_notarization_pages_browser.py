@@ -3,13 +3,12 @@ keyboard and presents the certificate, the resident (on a phone-sized screen) pr
 with the node's decision and signs with a one-time code, the clerk co-signs as witness, the
 notary signs and seals; the certificate then verifies on the public page, with ``qiaolink
 verify`` and with ``pdfsig``. Screenshots of every role's page in zh/en/it are written to the
-test's directory (and to var/screenshots/ when QIAOLINK_SCREENSHOTS is set)."""
+test's directory (and to $QIAOLINK_SCREENSHOT_DIR when it is set)."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import pytest
 from signing.cli_verify import main as verify_main
 from signing.totp import code_at
 from tests.conftest import free_port
+from tests.e2e.browser_support import Shots
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -84,25 +84,6 @@ def hub(tmp_path: Path) -> Iterator[dict[str, Any]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-class Shots:
-    def __init__(self, tmp_path: Path) -> None:
-        self.dir = tmp_path / "screenshots"
-        self.dir.mkdir()
-        self.taken: list[Path] = []
-
-    def take(self, page: Any, name: str) -> None:
-        path = self.dir / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        self.taken.append(path)
-
-    def publish(self) -> None:
-        if os.environ.get("QIAOLINK_SCREENSHOTS"):
-            target = ROOT / "var" / "screenshots"
-            target.mkdir(parents=True, exist_ok=True)
-            for path in self.taken:
-                shutil.copy(path, target / path.name)
 
 
 def test_notarization_from_presentation_to_verified_certificate_in_the_browser(

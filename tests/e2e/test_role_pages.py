@@ -100,12 +100,12 @@ async def test_each_role_lands_on_its_main_page_in_three_languages(
                     heading = await _looks_right(page, lang)
                     headings.setdefault(user, set()).add(heading)
                     role = user.split(".")[0]
-                    await page.screenshot(path=str(out / f"{role}-{lang}.png"), full_page=True)
+                    await page.screenshot(path=str(out / f"home-{role}-{lang}.png"), full_page=True)
                     if home == "/intake":
                         await page.goto(f"{base[service]}{KIOSK}")
                         headings.setdefault(KIOSK, set()).add(await _looks_right(page, lang))
                         await page.screenshot(
-                            path=str(out / f"resident-kiosk-{lang}.png"), full_page=True
+                            path=str(out / f"home-resident-kiosk-{lang}.png"), full_page=True
                         )
                     await context.close()
                 for service, path in RESIDENT:
@@ -124,11 +124,11 @@ async def test_each_role_lands_on_its_main_page_in_three_languages(
                     headings.setdefault(path, set()).add(heading)
                     name = path.strip("/").replace("/", "-")
                     await page.screenshot(
-                        path=str(out / f"resident-{name}-{lang}.png"), full_page=True
+                        path=str(out / f"home-resident-{name}-{lang}.png"), full_page=True
                     )
                     await phone.close()
         finally:
             await browser.close()
     for who, seen in headings.items():
         assert len(seen) == 3, f"{who}: the same heading in two languages: {seen}"
-    assert len(list(out.glob("*.png"))) == 3 * (len(STAFF) + len(RESIDENT) + 1)
+    assert len(list(out.glob("home-*.png"))) == 3 * (len(STAFF) + len(RESIDENT) + 1)
