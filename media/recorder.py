@@ -23,6 +23,7 @@ from typing import Any
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame, VideoFrame
+from av.video.reformatter import VideoReformatter
 
 __all__ = ["Segment", "SessionRecorder", "sha256_file"]
 
@@ -74,6 +75,9 @@ class _Muxer:
                 )
                 self.state.append({"resampler": resampler, "next": None})
             self.streams.append(stream)
+        # A reformatter of our own: a frame's built-in one (``frame.reformat``) is shared by
+        # every consumer of that frame, and two threads scaling through one scaler deadlock.
+        self.scaler = VideoReformatter()
         self.frames = 0
 
     def write(self, index: int, frame: AudioFrame | VideoFrame, elapsed: float) -> None:
@@ -93,7 +97,9 @@ class _Muxer:
         if pts <= state["last"]:
             return
         state["last"] = pts
-        out = frame.reformat(width=self.width, height=self.height, format="yuv420p")
+        out = self.scaler.reformat(
+            frame, width=self.width, height=self.height, format="yuv420p", threads=1
+        )
         if out is frame:  # PyAV hands back the same frame when nothing changes
             out = VideoFrame.from_ndarray(frame.to_ndarray(), format="yuv420p")
         out.pts, out.time_base = pts, MS

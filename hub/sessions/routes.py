@@ -10,6 +10,7 @@ from typing import Literal
 
 from aiohttp import web
 from av import VideoFrame
+from av.video.reformatter import VideoReformatter
 from pydantic import BaseModel, Field, field_validator
 
 from common.access import PUBLIC, Role, allow
@@ -171,7 +172,10 @@ async def snapshot(request: web.Request) -> web.Response:
 
 def _jpeg(frame: VideoFrame) -> bytes:
     out = io.BytesIO()
-    frame.to_image().save(out, format="JPEG", quality=90)  # type: ignore[no-untyped-call]
+    # The frame is shared with the recorder: convert it with a scaler of our own (the frame's
+    # built-in one is shared, and two threads scaling through it deadlock).
+    rgb = VideoReformatter().reformat(frame, format="rgb24", threads=1)
+    rgb.to_image().save(out, format="JPEG", quality=90)  # type: ignore[no-untyped-call]
     return out.getvalue()
 
 
