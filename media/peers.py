@@ -22,6 +22,8 @@ from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCPeerConne
 
 from common.clock import Clock
 
+__all__ = ["PeerLink", "StateChange", "turn_credentials"]
+
 # aiortc's close waits on its transports; one that never answers must not stall the end of a
 # session (and the recording's last segment) behind it.
 CLOSE_WITHIN = 10.0
@@ -33,8 +35,6 @@ async def close_connection(pc: RTCPeerConnection) -> None:
         async with asyncio.timeout(CLOSE_WITHIN):
             await pc.close()
 
-
-__all__ = ["PeerLink", "StateChange", "turn_credentials"]
 
 FailedHandler = Callable[["PeerLink"], Awaitable[None]]
 
