@@ -106,7 +106,7 @@ class VerificationDecision:
             del doc["checks"]
             doc["v"] = 1
         else:
-            doc["checks"] = json.loads(json.dumps(self.checks))
+            doc["checks"] = _plain(self.checks)
         return doc
 
     def canonical(self) -> bytes:
@@ -124,6 +124,18 @@ class VerificationDecision:
         fields["steps"] = tuple(dict(s) for s in fields["steps"])
         fields["checks"] = dict(fields.get("checks") or {})
         return cls(**fields)
+
+
+def _plain(value: Any) -> Any:
+    """JSON values as every client re-encodes them: a float with no fraction becomes an integer
+    (a browser writes 3.0 as 3), so the signed bytes survive a round trip through JavaScript."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 class Signer(Protocol):

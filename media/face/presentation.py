@@ -101,7 +101,7 @@ def planar_residual(a: Sequence[Point], b: Sequence[Point]) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         projected = mapped[:, :2] / mapped[:, 2:]
     if not np.all(np.isfinite(projected)):
-        return float("inf")
+        return 1.0  # degenerate fit: certainly not one picture's motion
     width = float(np.linalg.norm(pa[0] - pa[16])) or 1.0
     return float(np.sqrt(np.mean(np.sum((projected - pb) ** 2, axis=1))) / width)
 
