@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import N_, NotFound
 from hub.catalogue.data import ITEMS, guide_for
-from hub.catalogue.models import ServiceItem
+from hub.catalogue.tables import ServiceItem
 
 __all__ = ["current_items", "get_item", "publish", "seed_catalogue"]
 
