@@ -185,6 +185,11 @@ class HubSettings(ServiceSettings):
     )
     instance_heartbeat_s: float = Field(default=5.0, gt=0)
     instance_ttl_s: float = Field(default=20.0, gt=0, description="Silent longer = gone.")
+    # how residents reach the office, shown with every service guide
+    office_phone: str = Field(default="0577-67861234", min_length=3, max_length=40)
+    office_email: str = Field(
+        default="wcqw@wencheng.gov.cn", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=120
+    )
 
     db_file: ClassVar[str] = "hub.sqlite3"
 

@@ -26,7 +26,9 @@ from hub.applications.routes import STORE
 from hub.applications.routes import routes as application_routes
 from hub.applications.storage import MaterialStore
 from hub.auditlog import runtime as auditlog_runtime
+from hub.catalogue.routes import OFFICE_CONTACT
 from hub.catalogue.routes import routes as catalogue_routes
+from hub.catalogue.service import OfficeContact
 from hub.complaints.pages import page_routes as complaint_pages
 from hub.complaints.routes import COMPLAINT_STORE
 from hub.complaints.routes import routes as complaint_routes
@@ -140,6 +142,7 @@ def create_app(
     app[STORE] = MaterialStore(settings.data_dir / "materials")
     app[COMPLAINT_STORE] = MaterialStore(settings.data_dir / "complaints")
     app[SETTINGS] = settings
+    app[OFFICE_CONTACT] = OfficeContact(settings.office_phone, settings.office_email)
     install_seal(
         app, settings.data_dir, settings.pki_passphrase_file
     )  # hub CA, TSA and seal key (created on first start)

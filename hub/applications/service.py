@@ -36,6 +36,7 @@ from hub.applications.tables import (
     DeficiencyNotice,
     Rating,
 )
+from hub.calendars.service import working_days
 from hub.catalogue.service import get_item
 from hub.db import audit_events
 from hub.govnet.service import forward_to_govnet
@@ -318,8 +319,9 @@ async def accept(
         )
     today = now.astimezone(HUB_ZONE).date()
     app.accepted_at = now
-    app.deadline = add_working_days(today, int(guide["promised_days"]))
-    due = min(add_working_days(today, PENDING_WORKING_DAYS), app.deadline)
+    calendar = await working_days(session, "CN", today)
+    app.deadline = add_working_days(today, int(guide["promised_days"]), calendar)
+    due = min(add_working_days(today, PENDING_WORKING_DAYS, calendar), app.deadline)
     for code in pending:
         session.add(
             ApplicationMaterial(

@@ -18,7 +18,7 @@ from common.numbers import hash_query_code, new_query_code
 from common.uploads import Upload
 from hub.accounts.tables import Staff
 from hub.applications.storage import MaterialStore
-from hub.catalogue.data import CATEGORIES
+from hub.catalogue.service import categories
 from hub.complaints.model import (
     Deadline,
     State,
@@ -32,7 +32,7 @@ from hub.complaints.tables import Complaint, ComplaintDocument
 from signing.verify import DocumentStatus
 
 __all__ = [
-    "DEPARTMENTS",
+    "HUB_OFFICE",
     "HUB_ZONE",
     "Complainant",
     "Lodging",
@@ -51,10 +51,8 @@ __all__ = [
 ]
 
 HUB_ZONE = ZoneInfo("Asia/Shanghai")
-# the departments a complaint can be handed to: the catalogue's accepting departments
-DEPARTMENTS = {key: (zh, en) for key, (_, _, zh, en) in CATEGORIES.items()} | {
-    "hub_office": ("县海外服务中心", "Overseas Service Centre")
-}
+# a complaint goes to the accepting department of a published category, or to the hub itself
+HUB_OFFICE = "hub_office"
 HANDLER_ROLES = {Role.OFFICER.value, Role.SUPERVISOR.value}
 
 
@@ -225,7 +223,7 @@ async def accept(
     now: datetime,
 ) -> None:
     check_transition(State(c.state), State.ACCEPTED)
-    if department not in DEPARTMENTS:
+    if department != HUB_OFFICE and department not in await categories(session):
         raise Invalid(
             "complaint.unknown_department",
             N_("No department {code}."),
