@@ -6,8 +6,8 @@ a straightforward integration does. Ours: ``media.face.pipeline.analyse_images``
 on a downscaled frame, the box followed between full searches, landmarks on the tracked box,
 encodings only on the frames the decision needs, plus the liveness check, the presentation
 check (homography fit over the turned frames) and a perceptual print of every frame. Both run
-on one core on already decoded frames. The run also checks that both reach the same decisions: faces per
-frame, and match / no match against the enrolled template.
+on one core on already decoded frames. The run also checks that both reach the same decisions:
+faces per frame, and match / no match against the enrolled template.
 
 Each side runs ``REPEATS`` times, alternately; the medians are reported with their spread.
 ratio = bare time per frame / our time per frame (the speed-up; the target is ≥ 1.5).
