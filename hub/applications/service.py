@@ -47,6 +47,7 @@ __all__ = [
     "advance",
     "attach_material",
     "hash_query_code",
+    "load_by_code",
     "load_for",
     "material_states",
     "open_application",
