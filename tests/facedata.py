@@ -173,6 +173,19 @@ def png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
+def png_bomb(width: int = 20000, height: int = 20000) -> bytes:
+    """A PNG of a few dozen bytes whose header claims ``width``×``height`` pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
 def _eyes(image: Image.Image) -> list[np.ndarray]:
     import face_recognition
 

@@ -22,6 +22,7 @@ from media.face.decision import (
 from media.face.detect import FaceBox, FaceTracker, TrackerConfig, detect_faces, landmarks_68
 from media.face.encode import ENCODING_MODEL, Encoding, encode_face, face_distance
 from media.face.engine import FaceEngine
+from media.face.images import ImageError, ImageProblem, decode_image
 from media.face.liveness import (
     Action,
     LivenessLimits,
@@ -35,12 +36,10 @@ from media.face.liveness import (
 )
 from media.face.pipeline import (
     EnrolmentAnalysis,
-    ImageError,
     PipelineConfig,
     SeriesAnalysis,
     analyse_enrolment,
     analyse_series,
-    decode_image,
 )
 from media.face.quality import QualityLimits, QualityReason, QualityReport, assess_quality
 
@@ -56,6 +55,7 @@ __all__ = [
     "FaceTracker",
     "FrameLedger",
     "ImageError",
+    "ImageProblem",
     "LivenessLimits",
     "LivenessResult",
     "LivenessStatus",

@@ -10,17 +10,14 @@ that the face stays the same between actions.
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-from PIL import Image, UnidentifiedImageError
-
 from media.face.decision import MatchResult, MatchStatus, match_decision
 from media.face.detect import FaceTracker, Frame, TrackedFrame, TrackerConfig, detect_faces
 from media.face.encode import Encoding, encode_face, face_distance
+from media.face.images import ImageError, decode_image
 from media.face.liveness import (
     Action,
     LivenessLimits,
@@ -55,30 +52,13 @@ ENCODE_WHEN = frozenset(
 )
 
 
-class ImageError(ValueError):
-    """The bytes are not an image we accept."""
-
-
 @dataclass(frozen=True)
 class PipelineConfig:
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     liveness: LivenessLimits = field(default_factory=LivenessLimits)
     quality: QualityLimits = field(default_factory=QualityLimits)
     identity_every: int = 6
-    max_pixels: int = 1920 * 1080
-
-
-def decode_image(data: bytes, max_pixels: int = 1920 * 1080) -> Frame:
-    """RGB pixels of a JPEG or PNG; refuses other formats and oversized images."""
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            if img.format not in {"JPEG", "PNG"}:
-                raise ImageError(f"unsupported image format {img.format}")
-            if img.width * img.height > max_pixels:
-                raise ImageError(f"image has {img.width}×{img.height} pixels, too many")
-            return np.asarray(img.convert("RGB"))
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ImageError("not a readable image") from exc
+    max_side: int = 1024  # larger photos are scaled down to this longer side
 
 
 @dataclass(frozen=True)
@@ -90,8 +70,10 @@ class EnrolmentAnalysis:
 def analyse_enrolment(photo: bytes, config: PipelineConfig | None = None) -> EnrolmentAnalysis:
     """Reference photo → quality report and, if it passes, the face's encoding."""
     config = config or PipelineConfig()
-    image = decode_image(photo, config.max_pixels)
-    boxes = detect_faces(image, scale=1.0, upsample=1)
+    image = decode_image(photo, config.max_side)
+    boxes = detect_faces(image, scale=1.0, upsample=0)
+    if not boxes:  # faces under about 80 px are found only on an upsampled copy
+        boxes = detect_faces(image, scale=1.0, upsample=1)
     report = assess_quality(image, boxes, config.quality)
     return EnrolmentAnalysis(report, encode_face(image, boxes[0]) if report.ok else None)
 
@@ -132,7 +114,7 @@ def analyse_series(
     """Liveness and identity of a short series of camera frames against one template."""
     config = config or PipelineConfig()
     started = time.perf_counter()
-    images = [decode_image(data, config.max_pixels) for data in frames]
+    images = [decode_image(data, config.max_side) for data in frames]
     return analyse_images(images, times_ms, challenge, reference, threshold, config, started)
 
 

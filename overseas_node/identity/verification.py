@@ -17,6 +17,7 @@ from common.errors import N_, Conflict, NotFound
 from media.face import (
     ENCODING_MODEL,
     Action,
+    ImageError,
     SeriesAnalysis,
     SignedDecision,
     VerificationDecision,
@@ -31,6 +32,7 @@ from overseas_node.identity.service import (
     Identity,
     UploadedFrame,
     aware,
+    image_refusal,
     template_of,
 )
 from overseas_node.identity.tables import attempts, frame_hashes, frames, lockouts
@@ -96,13 +98,16 @@ async def submit_frames(
             async with ctx.db.sessions() as session:
                 reference = await template_of(session, ctx, resident.subject)
             challenge = [Action(a) for a in attempt.challenge.split(",")]
-            analysis = await ctx.engine.verification(
-                [f.data for f in uploaded],
-                [f.t_ms for f in uploaded],
-                challenge,
-                reference,
-                ctx.threshold,
-            )
+            try:
+                analysis = await ctx.engine.verification(
+                    [f.data for f in uploaded],
+                    [f.t_ms for f in uploaded],
+                    challenge,
+                    reference,
+                    ctx.threshold,
+                )
+            except ImageError as exc:
+                raise image_refusal(exc) from None
             reason = attempt_reason(analysis)
         judged = _Judged(hashes, received, reason, analysis)
         return await _decide(ctx, attempt, uploaded, judged, decided)
