@@ -28,14 +28,14 @@ from hub.applications.model import (
     needs_follow_up,
     pending_allowed,
 )
-from hub.applications.models import (
+from hub.applications.storage import MaterialStore
+from hub.applications.tables import (
     Application,
     ApplicationEvent,
     ApplicationMaterial,
     DeficiencyNotice,
     Rating,
 )
-from hub.applications.storage import MaterialStore
 from hub.calendars.service import working_days
 from hub.catalogue.service import get_item
 from hub.db import audit_events

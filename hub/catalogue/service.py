@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import N_, NotFound
 from hub.catalogue.model import CatalogueFile, guides, parse_catalogue
-from hub.catalogue.models import ServiceItem
+from hub.catalogue.tables import ServiceItem
 
 __all__ = [
     "SHIPPED",

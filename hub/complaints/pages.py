@@ -11,7 +11,7 @@ from common.service import DB, PAGES
 from common.web import LOCALE, RouteTable
 from hub.complaints import service
 from hub.complaints.routes import OVERSEERS, _today, deadline_rows, lodge_from_form
-from hub.complaints.views import RULES, progress_view, read_lodging
+from hub.complaints.schemas import RULES, progress_view, read_lodging
 
 __all__ = ["page_routes"]
 

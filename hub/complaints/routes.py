@@ -16,9 +16,9 @@ from common.web import PRINCIPAL, RouteTable, parse_body
 from hub.applications.storage import MaterialStore
 from hub.complaints import service
 from hub.complaints.model import urgency
-from hub.complaints.models import Complaint
+from hub.complaints.schemas import LodgingForm, progress_view, read_lodging, staff_view
 from hub.complaints.service import Complainant, Lodging
-from hub.complaints.views import LodgingForm, progress_view, read_lodging, staff_view
+from hub.complaints.tables import Complaint
 from hub.seal import HUB_SEAL
 
 __all__ = ["COMPLAINT_STORE", "lodge_from_form", "routes"]

@@ -16,7 +16,7 @@ from common.access import Principal, Role
 from common.errors import N_, Forbidden, Invalid, NotFound
 from common.numbers import hash_query_code, new_query_code
 from common.uploads import Upload
-from hub.accounts.models import Staff
+from hub.accounts.tables import Staff
 from hub.applications.storage import MaterialStore
 from hub.catalogue.service import categories
 from hub.complaints.model import (
@@ -28,7 +28,7 @@ from hub.complaints.model import (
     check_transition,
     running_deadline,
 )
-from hub.complaints.models import Complaint, ComplaintDocument
+from hub.complaints.tables import Complaint, ComplaintDocument
 from signing.verify import DocumentStatus
 
 __all__ = [

@@ -19,8 +19,8 @@ from hub.consultation.routes import (
     is_live,
     publish_consultation,
 )
+from hub.consultation.schemas import staff_view
 from hub.consultation.sessions import close_session, open_session
-from hub.consultation.views import staff_view
 
 __all__ = ["desk_routes"]
 

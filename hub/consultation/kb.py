@@ -13,9 +13,9 @@ from common.service import DB, PAGES
 from common.web import LOCALE, RouteTable
 from hub.consultation import service
 from hub.consultation.model import CATEGORY_TOPICS, TOPIC_LABELS, Topic
-from hub.consultation.models import KbEntry
 from hub.consultation.routes import parse_topic
-from hub.consultation.views import kb_view
+from hub.consultation.schemas import kb_view
+from hub.consultation.tables import KbEntry
 
 __all__ = ["kb_routes"]
 

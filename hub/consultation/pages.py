@@ -16,7 +16,7 @@ from common.i18n import translate
 from common.pages import viewer_zone
 from common.service import CLOCK, DB, PAGES
 from common.web import LOCALE, RouteTable
-from hub.accounts.models import Office
+from hub.accounts.tables import Office
 from hub.consultation import service
 from hub.consultation.forms import BookingForm, RatingForm
 from hub.consultation.model import TOPIC_LABELS
@@ -26,8 +26,8 @@ from hub.consultation.routes import (
     rate_consultation,
     topic_slots,
 )
+from hub.consultation.schemas import progress_view
 from hub.consultation.sessions import resident_invitation
-from hub.consultation.views import progress_view
 
 __all__ = ["page_routes"]
 

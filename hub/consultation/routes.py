@@ -16,10 +16,10 @@ from common.web import LOCALE, PRINCIPAL, RouteTable, parse_body
 from hub.consultation import service
 from hub.consultation.forms import AnswerForm, BookingForm, PublishForm, RatingForm
 from hub.consultation.model import LANGS, Topic
-from hub.consultation.models import Consultation
+from hub.consultation.schemas import progress_view, staff_view
 from hub.consultation.service import Asking
 from hub.consultation.sessions import close_session, open_session, resident_invitation
-from hub.consultation.views import progress_view, staff_view
+from hub.consultation.tables import Consultation
 from hub.schedules.model import ServiceType, SlotQuery, zone_named
 from hub.schedules.routes import booking_json, parse_day, slot_json
 from hub.schedules.service import SessionChoice, search

@@ -17,11 +17,11 @@ from common.db import Database
 from common.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from common.i18n import translate
 from common.numbers import hash_query_code, new_query_code
-from hub.accounts.models import Staff
+from hub.accounts.tables import Staff
 from hub.consultation import model
 from hub.consultation.model import LANGS, TOPIC_LABELS, State, Timeline, Topic
-from hub.consultation.models import Consultant, Consultation, KbEntry
 from hub.consultation.search import Hit, fold, rank, terms
+from hub.consultation.tables import Consultant, Consultation, KbEntry
 from hub.schedules import service as schedules
 from hub.schedules.tables import Booking
 

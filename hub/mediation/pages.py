@@ -27,7 +27,7 @@ from hub.mediation.routes import (
     mediator_step,
     principal_of,
 )
-from hub.mediation.views import staff_view
+from hub.mediation.schemas import staff_view
 
 __all__ = ["page_routes"]
 

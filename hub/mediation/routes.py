@@ -16,10 +16,10 @@ from common.service import CLOCK, DB, audit
 from common.web import PRINCIPAL, RouteTable, parse_body
 from hub.mediation import service
 from hub.mediation.model import CaseState, Step
-from hub.mediation.models import CaseNote, MediationCase
 from hub.mediation.runtime import MEDIATION
+from hub.mediation.schemas import staff_view
 from hub.mediation.service import CaseFile, NewCase, NewPerson
-from hub.mediation.views import staff_view
+from hub.mediation.tables import CaseNote, MediationCase
 
 __all__ = ["MEDIATOR", "OPENERS", "READERS", "STATS", "case_subject", "routes"]
 

@@ -18,7 +18,7 @@ from common.access import Principal, Role
 from common.errors import N_, Forbidden, Invalid, NotFound
 from common.filestore import FileStore
 from common.numbers import hash_query_code, new_query_code
-from hub.accounts.models import Office, Staff
+from hub.accounts.tables import Office, Staff
 from hub.mediation.model import (
     MEDIATOR,
     CaseRecord,
@@ -32,7 +32,8 @@ from hub.mediation.model import (
     coverage,
     text_sha256,
 )
-from hub.mediation.models import (
+from hub.mediation.pdf import render_text_pdf
+from hub.mediation.tables import (
     CaseDocument,
     CaseNote,
     CaseSession,
@@ -40,7 +41,6 @@ from hub.mediation.models import (
     MediationCase,
     Participant,
 )
-from hub.mediation.pdf import render_text_pdf
 from hub.mediation.template import Person, agreement_text, statement_text
 
 __all__ = [

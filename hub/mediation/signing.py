@@ -24,9 +24,9 @@ from common.signing_stores import DbCodeStore
 from hub.auditlog.tables import code_steps
 from hub.mediation import service
 from hub.mediation.model import CaseState, SigningPlan, Step, check_signer
-from hub.mediation.models import CaseDocument, CaseSignature, MediationCase, Participant
 from hub.mediation.runtime import MEDIATION
 from hub.mediation.service import CaseFile, signer_key
+from hub.mediation.tables import CaseDocument, CaseSignature, MediationCase, Participant
 from hub.pki import PKI
 from hub.signatures.consent import FaceOk, checked_face, secret_of
 from hub.signatures.runtime import SIGNATURES

@@ -43,7 +43,8 @@ from hub.notarization.service import (
     write_journal,
 )
 from hub.pki import HubPki
-from hub.signatures.service import RequestState, check_pdf, load_request
+from hub.signatures.model import RequestState, check_pdf
+from hub.signatures.service import load_request
 from hub.signatures.tables import signing_requests
 from signing.ca import Role as CaRole
 from signing.pades import Placement, sign_pdf

@@ -17,7 +17,7 @@ from common.i18n import translate
 from common.pages import viewer_zone
 from common.service import CLOCK, DB, PAGES
 from common.web import LOCALE, PRINCIPAL, RouteTable
-from hub.accounts.models import Office
+from hub.accounts.tables import Office
 from hub.schedules import service
 from hub.schedules.model import ServiceType, zone_named
 from hub.schedules.routes import MANAGERS, STAFF_CALENDAR, BookingForm, book_for, query_from

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import Database
 from common.errors import N_, Conflict, Invalid, NotFound
-from hub.accounts.models import Office, Staff
+from hub.accounts.tables import Office, Staff
 from hub.calendars.service import published_years
 from hub.schedules import model
 from hub.schedules.reminders import cancel_reminders, plan_reminders

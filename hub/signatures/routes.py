@@ -17,8 +17,8 @@ from common.access import PUBLIC, Principal, Role, allow
 from common.errors import N_, Conflict, Invalid, NotFound
 from common.service import CLOCK, DB, audit
 from common.web import PRINCIPAL, RouteTable, parse_body
-from hub.applications.models import Application
 from hub.applications.service import load_by_code
+from hub.applications.tables import Application
 from hub.signatures.consent import enrol_resident
 from hub.signatures.runtime import SIGNATURES
 from hub.signatures.service import (

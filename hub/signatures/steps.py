@@ -22,15 +22,10 @@ from hub.notarization import signing as act_signing
 from hub.notarization.tables import notarial_acts
 from hub.pki import PKI
 from hub.signatures.consent import FaceOk, checked_face, secret_of
+from hub.signatures.model import RequestState, expect_state
 from hub.signatures.routes import _now, _principal, _resident
 from hub.signatures.runtime import SIGNATURES
-from hub.signatures.service import (
-    RequestState,
-    SignatureStep,
-    advance,
-    expect_state,
-    load_request,
-)
+from hub.signatures.service import SignatureStep, advance, load_request
 from hub.signatures.tables import signing_requests
 from media.face import SignedDecision
 from signing.ca import Role as CaRole

@@ -16,6 +16,7 @@ from common.audit import record
 from common.errors import N_, Conflict, NotFound
 from media.face import (
     ENCODING_MODEL,
+    REPLAY_LIMIT,
     Action,
     ImageError,
     SeriesAnalysis,
@@ -25,8 +26,8 @@ from media.face import (
     sign_decision,
 )
 from overseas_node.db import audit_events
-from overseas_node.identity.ledger import DbFrameLedger
-from overseas_node.identity.model import attempt_reason
+from overseas_node.identity.ledger import DbFrameLedger, closest_replay, keep_prints
+from overseas_node.identity.model import attempt_reason, decision_checks
 from overseas_node.identity.service import (
     AttemptHook,
     Identity,
@@ -124,6 +125,7 @@ def _decision(
     received: datetime,
     reason: str,
     analysis: SeriesAnalysis | None,
+    checks: dict[str, Any],
 ) -> VerificationDecision:
     steps = tuple(
         {"action": s.action.value, "frame": s.frame, "t_ms": s.t_ms, "measure": s.measure}
@@ -147,6 +149,7 @@ def _decision(
         frame_hashes=tuple(hashes),
         encoded_frames=tuple(sorted(analysis.distances)) if analysis else (),
         model=ENCODING_MODEL,
+        checks=checks,
     )
 
 
@@ -175,7 +178,13 @@ async def _decide(
         replays = await DbFrameLedger(session, received).claim(attempt.id, hashes)
         if replays and reason != "replay":
             reason, analysis = "replay", None  # another attempt used them meanwhile
-        decision = _decision(ctx, attempt, uploaded, hashes, received, reason, analysis)
+        prints = analysis.prints if analysis else ()
+        score = await closest_replay(session, attempt.id, prints)
+        if score is not None and score <= REPLAY_LIMIT and reason not in {"replay", "expired"}:
+            reason = "replay_content"  # the same pictures as an earlier attempt, re-encoded
+        await keep_prints(session, attempt.id, prints, received)
+        checks = decision_checks(analysis, score)
+        decision = _decision(ctx, attempt, uploaded, hashes, received, reason, analysis, checks)
         signed = sign_decision(decision, ctx.signer)
         await session.execute(
             update(attempts)

@@ -16,8 +16,8 @@ from common.clock import FixedClock
 from common.db import Database
 from common.settings import HubSettings
 from hub.catalogue.model import CatalogueInvalid
-from hub.catalogue.models import ServiceItem
 from hub.catalogue.service import SHIPPED
+from hub.catalogue.tables import ServiceItem
 from hub.db import audit_events
 from hub.reference import publish_file
 from hub.schedules import service as schedules

@@ -13,10 +13,10 @@ import pytest
 
 from common.clock import FixedClock
 from common.db import Database
-from hub.applications.models import Application, Rating
+from hub.applications.tables import Application, Rating
 from hub.catalogue.model import guides
 from hub.catalogue.service import SHIPPED, publish, read_catalogue
-from hub.complaints.models import Complaint
+from hub.complaints.tables import Complaint
 from hub.seed import seed_database
 from tests.helpers import service_app, signed_in
 
