@@ -17,8 +17,8 @@ from common.factors import SignInTables
 from common.i18n import translate
 from common.passwords import verify_password
 from common.ratelimit import enforce
-from common.service import CLOCK, DB, PAGES, SESSIONS, audit
-from common.sessions import SESSION_COOKIE, open_session, request_token, revoke_all, revoke_session
+from common.service import CLOCK, DB, PAGES, SESSION_AUTH, SESSIONS, audit
+from common.sessions import SESSION_COOKIE, open_session, request_token
 from common.web import LOCALE, RouteTable, current_principal, parse_body
 
 __all__ = [
@@ -192,9 +192,7 @@ def signin_routes() -> RouteTable:
     async def sign_out(request: web.Request) -> web.Response:
         token = request_token(request)
         if token:
-            await revoke_session(
-                request.app[DB], request.app[SESSIONS], token, request.app[CLOCK].now()
-            )
+            await request.app[SESSION_AUTH].revoke(token, request.app[CLOCK].now())
         response = web.json_response({"signed_out": True})
         response.del_cookie(SESSION_COOKIE, path="/")
         return response
@@ -207,8 +205,8 @@ def signin_routes() -> RouteTable:
     )
     async def sign_out_everywhere(request: web.Request) -> web.Response:
         principal = current_principal(request)
-        count = await revoke_all(
-            request.app[DB], request.app[SESSIONS], principal.subject, request.app[CLOCK].now()
+        count = await request.app[SESSION_AUTH].revoke_all(
+            principal.subject, request.app[CLOCK].now()
         )
         return web.json_response({"revoked": count})
 

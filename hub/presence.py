@@ -27,7 +27,7 @@ from aiohttp import WSMsgType, web
 from common.access import Principal, Role, allow
 from common.bus import Bus, open_bus
 from common.errors import N_, Invalid
-from common.service import CLOCK, DB
+from common.service import CLOCK, DB, SESSION_AUTH
 from common.settings import HubSettings
 from common.web import RouteTable, current_principal
 from hub.instances import heartbeat, leave, pin_session
@@ -78,6 +78,17 @@ def install(app: web.Application, settings: HubSettings) -> None:
         await runtime.bus.close()
 
     app.cleanup_ctx.append(ctx)
+    app.cleanup_ctx.append(_session_revocations)
+
+
+async def _session_revocations(app: web.Application) -> AsyncIterator[None]:
+    """Sign-outs on any instance reach this one's session memory through the bus."""
+    sessions = app.get(SESSION_AUTH)
+    if sessions is None:
+        yield
+        return
+    async with sessions.attach(app[INSTANCE].bus):
+        yield
 
 
 async def _beat(app: web.Application) -> None:

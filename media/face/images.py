@@ -2,8 +2,9 @@
 
 A photo straight from a phone or a scanner is often larger than the models need (the public
 test photos go up to 4352×2903); it is scaled down, never refused for its size. What is refused:
-anything but JPEG and PNG, a file whose header claims more pixels than any camera gives (a
-decompression bomb: 74 bytes can claim 20000×20000), and a truncated or damaged file. The
+anything but JPEG, PNG and WebP (what phones and browsers save), a file whose header claims more
+pixels than any camera gives (a decompression bomb: 74 bytes can claim 20000×20000), and a
+truncated or damaged file. The
 last needs care: face_recognition tells Pillow, process-wide, to accept truncated files, which
 would turn a third of a JPEG into a grey frame with "no face" in it.
 """
@@ -20,11 +21,11 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 __all__ = ["MAX_DECLARED_PIXELS", "ImageError", "ImageProblem", "decode_image"]
 
 MAX_DECLARED_PIXELS = 40_000_000  # more than any phone camera; beyond this it is not decoded
-FORMATS = frozenset({"JPEG", "PNG"})
+FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 
 
 class ImageProblem(StrEnum):
-    TYPE = "type"  # not a JPEG or PNG
+    TYPE = "type"  # not a JPEG, PNG or WebP
     PIXELS = "pixels"  # claims too many pixels (decompression bomb) or too few
     DAMAGED = "damaged"  # truncated or corrupt
 
@@ -41,7 +42,7 @@ class ImageError(ValueError):
 
 
 def decode_image(data: bytes, max_side: int = 1024) -> NDArray[np.uint8]:
-    """RGB pixels of a JPEG or PNG, scaled down so that its longer side is at most
+    """RGB pixels of a JPEG, PNG or WebP, scaled down so that its longer side is at most
     ``max_side``; raises :class:`ImageError` for anything else."""
     strict, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:

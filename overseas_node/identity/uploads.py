@@ -26,17 +26,25 @@ MAX_DECLARED_PIXELS = 40_000_000  # beyond any camera: a header claiming more is
 MIN_SIDE = 64
 MAX_FRAMES = 60
 SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
-NAMES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "jfif": "image/jpeg", "png": "image/png"}
+NAMES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "jfif": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+}
 VAGUE_TYPES = frozenset({"", "application/octet-stream"})  # what a client says when unsure
 
 
 def sniff_image(data: bytes, filename: str | None = None, declared: str | None = None) -> str:
-    """The image's content type, from its bytes; JPEG and PNG only, within the pixel limits,
+    """The image's content type, from its bytes; JPEG, PNG and WebP only, within the pixel limits,
     and agreeing with the file's name and stated type when the client gave them. Whether the
     whole file decodes is checked where the pixels are decoded, off the event loop."""
     if len(data) > MAX_IMAGE_BYTES:
         raise Invalid("identity.image_too_large", N_("An image is larger than allowed."))
     kind = next((t for sig, t in SIGNATURES.items() if data.startswith(sig)), None)
+    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        kind = "image/webp"
     if kind is None:
         raise Invalid("identity.image_type", N_("Upload a JPEG or PNG image."))
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -291,12 +292,16 @@ BAD_IMAGE_TITLES = {
 def bad_images() -> list[tuple[str, bytes, str, str]]:
     """(code, bytes, file name, stated type) of each kind of bad image."""
     good = photo()
+    out = io.BytesIO()
+    fd.passport_photo(fd.face("astronaut")).save(out, format="WEBP")
+    webp = out.getvalue()
     return [
         ("identity.image_pixels", fd.png_bomb(), "photo.png", "image/png"),
         ("identity.image_damaged", good[: len(good) // 3], "photo.jpg", "image/jpeg"),
         ("identity.image_mismatch", good, "photo.png", "image/png"),
         ("identity.image_mismatch", good, "photo.jpg", "image/png"),
         ("identity.image_mismatch", good, "photo.gif", "application/octet-stream"),
+        ("identity.image_mismatch", webp, "photo.jpg", "image/jpeg"),  # WebP is read, if named so
     ]
 
 
@@ -305,7 +310,7 @@ async def test_bad_images_are_422_in_the_viewers_language_and_store_nothing(
 ) -> None:
     client, db = await node(aiohttp_client, db_url, tmp_path, clock, engine)
     for (code, data, name, stated), lang in zip(
-        bad_images(), ["zh", "it", "zh", "it", "zh"], strict=True
+        bad_images(), ["zh", "it", "zh", "it", "zh", "it"], strict=True
     ):
         form = aiohttp.FormData()
         form.add_field("resident_id", "res-1")
