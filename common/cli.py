@@ -25,6 +25,7 @@ from common.settings import (
     ServiceSettings,
     load,
 )
+from media.errors import MediaConfigError
 
 __all__ = ["main"]
 
@@ -246,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except ConfigError as exc:
+    except (ConfigError, MediaConfigError) as exc:
         print(f"qiaolink: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

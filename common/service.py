@@ -39,6 +39,7 @@ __all__ = [
     "DB",
     "PAGES",
     "SESSIONS",
+    "SESSION_AUTH",
     "NotMigrated",
     "ServiceSpec",
     "UndeclaredRoute",
@@ -54,6 +55,7 @@ SPEC: web.AppKey[ServiceSpec] = web.AppKey("spec")
 PAGES = web.AppKey("pages", Pages)
 AUDIT = web.AppKey("audit_table", Table)
 SESSIONS = web.AppKey("sessions_table", Table)
+SESSION_AUTH = web.AppKey("session_authenticator", SessionAuthenticator)
 
 
 class UndeclaredRoute(RuntimeError):
@@ -164,8 +166,10 @@ def build_app(
                 f"code wants {sorted(wanted)}): run `qiaolink migrate {spec.name}`"
             )
         app[DB] = db
-        if authenticator is None and sessions is not None:
-            app[AUTHENTICATOR] = SessionAuthenticator(db, sessions, app[CLOCK])
+        if sessions is not None:
+            app[SESSION_AUTH] = SessionAuthenticator(db, sessions, app[CLOCK])
+            if authenticator is None:
+                app[AUTHENTICATOR] = app[SESSION_AUTH]
         yield
         await db.close()
 

@@ -26,7 +26,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.signers import Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from common.errors import N_, Forbidden
+from signing.errors import N_, Forbidden
 from signing.keystore import KeyStore
 from signing.primitives import ecdsa_p256_sign
 from signing.totp import ConsentProof

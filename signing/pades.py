@@ -29,8 +29,8 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from common.errors import N_, Conflict
 from signing.ca import CertificateAuthority, ResidentAuthorization, to_asn1
+from signing.errors import N_, Conflict
 from signing.keystore import KeyStore
 from signing.ltv import LongTermEvidence
 

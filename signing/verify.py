@@ -31,8 +31,8 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from common.errors import N_, Invalid
 from signing.ca import to_asn1
+from signing.errors import N_, Invalid
 
 __all__ = ["DocumentStatus", "SignatureStatus", "validate_pdf", "validate_pdf_async"]
 

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from media.face import REPLAY_LIMIT, LivenessStatus, MatchStatus, SeriesAnalysis
+from media.face import (
+    REPLAY_LIMIT,
+    LivenessStatus,
+    MatchStatus,
+    PresentationStatus,
+    SeriesAnalysis,
+)
 
 __all__ = [
     "KIOSK_GRANT_TTL",
@@ -55,8 +61,9 @@ def attempt_reason(analysis: SeriesAnalysis) -> str:
     a head or a picture performed them, then identity."""
     if analysis.liveness.status is not LivenessStatus.PASSED:
         return f"liveness_{analysis.liveness.status.value}"
-    if analysis.presentation is None or analysis.presentation.flat:
-        return "presentation_flat"
+    pad = analysis.presentation
+    if pad is None or pad.status is not PresentationStatus.DEPTH:  # a head must be measured
+        return f"presentation_{pad.status.value if pad else PresentationStatus.NOT_MEASURED.value}"
     if analysis.match.status is not MatchStatus.MATCH:
         return f"identity_{analysis.match.status.value}"
     return "accepted"

@@ -41,14 +41,17 @@ def commented(frames: list[bytes]) -> list[bytes]:
     return [f[:2] + segment + f[2:] for f in frames]
 
 
-def drifting(challenge: list[str]) -> tuple[list[bytes], list[int]]:
-    """A photo moved smoothly across the frame, tilted to fake the turns, eyes painted shut."""
-    sample = fd.face("hanks")
+def drifting(
+    challenge: list[str], *, posed: bool = True, who: str = "hanks"
+) -> tuple[list[bytes], list[int]]:
+    """A photo moved smoothly across the frame; ``posed``: also tilted to fake the turns, with
+    the eyes painted shut for the blink."""
+    sample = fd.face(who)
     names = ["open", "open"] + [p for a in challenge for p in fd.POSES[a]]
     frames = []
     for i, name in enumerate(names):
         base = fd.camera_frame(sample, dx=-0.1 + 0.2 * i / len(names), dy=0.02)
-        frames.append(fd.jpeg(fd.pose(base, name, flat=True)))
+        frames.append(fd.jpeg(fd.pose(base, name, flat=True) if posed else base))
     return frames, [125 * i for i in range(len(names))]
 
 
@@ -66,6 +69,7 @@ async def test_every_attack_is_refused_by_a_named_check(
     client, db = await node(aiohttp_client, db_url, tmp_path, clock, engine)
     assert (await enrol(client, "res-1")).status == 201
     assert (await enrol(client, "res-2", photo("hanks"))).status == 201
+    assert (await enrol(client, "res-3", photo("t1_2"))).status == 201
     astronaut, hanks = fd.face("astronaut"), fd.face("hanks")
     kept: dict[str, Any] = {}
 
@@ -101,6 +105,7 @@ async def test_every_attack_is_refused_by_a_named_check(
         ("res-1", replay(reencoded(kept["frames"])), "replay"),
         ("res-1", replay(commented(kept["frames"])), "replay"),
         ("res-2", drifting, "presentation"),
+        ("res-3", lambda c: drifting(c, posed=False, who="t1_2"), "liveness"),
         ("res-2", out_of_order, "liveness"),
         ("res-1", rearranged, "replay"),
         ("res-2", replay(reencoded(kept["frames"], quality=90)), "replay"),  # another resident
