@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from signing.merkle import SignedTreeHead, leaf_hash, verify_consistency, verify
 from signing.package import verify_package
 from signing.primitives import load_ed25519_public
 from signing.recording import verify_recording
-from signing.verify import validate_pdf
+from signing.verify import describe, validate_pdf
 
 __all__ = ["main", "verify_audit_proof"]
 
@@ -43,10 +43,18 @@ def _roots(paths: list[str]) -> list[x509.Certificate]:
     return roots
 
 
-def _verdict(ok: bool, lines: list[str]) -> int:
+VERDICTS = {
+    "en": ("VERDICT: VALID", "VERDICT: INVALID"),
+    "zh": ("VERDICT: VALID（有效）", "VERDICT: INVALID（无效）"),
+    "it": ("VERDICT: VALID (valido)", "VERDICT: INVALID (non valido)"),
+}
+
+
+def _verdict(ok: bool, lines: list[str], lang: str = "en") -> int:
     for line in lines:
         print(line)
-    print("VERDICT: VALID" if ok else "VERDICT: INVALID")
+    valid, invalid = VERDICTS.get(lang, VERDICTS["en"])
+    print(valid if ok else invalid)
     return 0 if ok else 1
 
 
@@ -62,8 +70,10 @@ def cmd_pdf(args: argparse.Namespace) -> int:
             f"intact={s.intact} valid={s.valid} trusted={s.trusted} "
             f"unmodified={s.unmodified} -> {'OK' if s.ok else 'FAILED'}"
         )
-        lines += [f"  - {f}" for f in s.failures]
-    return _verdict(status.ok, lines)
+        named = {describe(c, s.field) for c in s.changes}
+        lines += [f"  - {describe(c, s.field, args.lang)}" for c in s.changes]
+        lines += [f"  - {f}" for f in s.failures if f not in named]
+    return _verdict(status.ok, lines, args.lang)
 
 
 def cmd_recording(args: argparse.Namespace) -> int:
@@ -150,6 +160,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pdf", help="validate every signature of a PDF")
     p.add_argument("file")
     p.add_argument("--trust", action="append", required=True, help="PEM trust root(s)")
+    p.add_argument("--lang", choices=sorted(VERDICTS), default="en", help="language of the report")
     p.set_defaults(func=cmd_pdf)
     p = sub.add_parser("recording", help="check a sealed recording against its manifest")
     p.add_argument("manifest")
@@ -168,10 +179,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # the validators log every refused signature with a traceback; the verdict says it in words
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
     except (OSError, ValueError, KeyError, TypeError, SigningError) as exc:
-        print(f"qiaolink verify: cannot read the input: {exc}", file=sys.stderr)
+        print(f"cannot read the input: {exc}")
         print("VERDICT: INVALID (unreadable input)")
         return 1

@@ -51,8 +51,6 @@ __all__ = ["LongTermEvidence", "LongTermStatus", "extend_timestamps", "long_term
 # pyHanko warns on every signature that it embeds revocation data without fetching any; that
 # is exactly what we want (the hub hands it its own CRL), so the warning is noise in our logs.
 logging.getLogger("pyhanko.sign.signers.pdf_signer").setLevel(logging.ERROR)
-logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
-logging.getLogger("pyhanko.sign.validation").setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)

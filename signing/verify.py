@@ -32,10 +32,18 @@ from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverage
 from pyhanko_certvalidator import ValidationContext
 
 from signing.ca import to_asn1
+from signing.changes import Change, changes_after
 from signing.errors import N_, Invalid
 
-__all__ = ["DocumentStatus", "SignatureStatus", "validate_pdf", "validate_pdf_async"]
+__all__ = [
+    "DocumentStatus",
+    "SignatureStatus",
+    "describe",
+    "validate_pdf",
+    "validate_pdf_async",
+]
 
+APPENDED_BYTES = "appended: bytes were added after the end of the signed document"
 _EXPLAINED = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES, ModificationLevel.FORM_FILLING)
 
 
@@ -51,6 +59,7 @@ class SignatureStatus:
     timestamp_trusted: bool
     unmodified: bool
     failures: tuple[str, ...]
+    changes: tuple[Change, ...] = ()  # what was changed after this signature, if anything
 
     @property
     def ok(self) -> bool:
@@ -97,7 +106,37 @@ def _name_parts(status: PdfSignatureStatus) -> tuple[str, str]:
     return str(subject.get("common_name", "?")), str(subject.get("organizational_unit_name", "?"))
 
 
+_WORDS = {
+    "en": {
+        "where": "revision {revision}, after signature {after}",
+        "content": "page {page}: the page content was replaced ({where})",
+        "annotation": "page {page}: an annotation was added ({where})",
+        "form_field": "form field {name}: its value was changed ({where})",
+    },
+    "zh": {
+        "where": "第{revision}版，在签名{after}之后",
+        "content": "第{page}页：页面内容被替换（{where}）",
+        "annotation": "第{page}页：添加了批注（{where}）",
+        "form_field": "表单字段{name}：其值被修改（{where}）",
+    },
+    "it": {
+        "where": "revisione {revision}, dopo la firma {after}",
+        "content": "pagina {page}: il contenuto della pagina è stato sostituito ({where})",
+        "annotation": "pagina {page}: è stata aggiunta un'annotazione ({where})",
+        "form_field": "campo del modulo {name}: il suo valore è stato modificato ({where})",
+    },
+}
+
+
+def describe(change: Change, after: str, lang: str = "en") -> str:
+    """One change in words: where, what, in which revision, after which signature."""
+    words = _WORDS.get(lang, _WORDS["en"])
+    where = words["where"].format(revision=change.revision, after=repr(after))
+    return words[change.kind].format(page=change.page, name=repr(change.name), where=where)
+
+
 def _check_one(
+    reader: PdfFileReader,
     sig: EmbeddedPdfSignature,
     roots: Sequence[x509.Certificate],
     at: datetime,
@@ -115,11 +154,8 @@ def _check_one(
         failures.append("not intact: the signed bytes were changed (digest mismatch)")
     elif not status.valid:
         failures.append("not valid: the signature does not verify with the signer's key")
-    if not status.trusted:
-        failures.append(
-            "not trusted: the signer's certificate does not chain to a trusted root"
-            f" ({status.trust_problem_indic})"
-        )
+    if status.intact and status.valid and not status.trusted:  # else the chain was not judged
+        failures.append("not trusted: the signer's certificate does not chain to a trusted root")
     ts = status.timestamp_validity
     ts_ok = ts is not None and ts.intact and ts.valid and ts.trusted
     if ts is None:
@@ -127,9 +163,14 @@ def _check_one(
     elif not ts_ok:
         failures.append("timestamp not trusted: the timestamp token does not verify or chain")
     level = status.modification_level
-    unmodified = level in _EXPLAINED and status.docmdp_ok is not False
-    if not unmodified:
-        failures.append(f"modified: the document was changed after this signature ({level})")
+    changes = tuple(changes_after(reader, sig.signed_revision))
+    unmodified = level in _EXPLAINED and status.docmdp_ok is not False and not changes
+    failures += [describe(change, sig.field_name) for change in changes]
+    if not unmodified and not changes:
+        failures.append(
+            "modified: the document was changed after this signature, outside its pages,"
+            " annotations and form fields"
+        )
     # after the last signature only its long-term evidence may follow (DSS and a document
     # timestamp covering the whole file)
     archived = sealed_after and level == ModificationLevel.LTA_UPDATES
@@ -148,6 +189,7 @@ def _check_one(
         ts_ok,
         unmodified,
         tuple(failures),
+        changes,
     )
 
 
@@ -163,11 +205,14 @@ def validate_pdf(
     if not embedded:
         return DocumentStatus((), ("unsigned: the document carries no signature",))
     sealed = _closed_by_timestamp(reader, trust_roots, at)
+    tail = () if pdf.rstrip().endswith(b"%%EOF") else (APPENDED_BYTES,)
     statuses = []
     for i, sig in enumerate(embedded):
         try:
             last = i == len(embedded) - 1
-            statuses.append(_check_one(sig, trust_roots, at, last=last, sealed_after=sealed))
+            statuses.append(
+                _check_one(reader, sig, trust_roots, at, last=last, sealed_after=sealed)
+            )
         except (SignatureValidationError, PdfError, ValueError) as exc:
             statuses.append(
                 SignatureStatus(
@@ -183,7 +228,7 @@ def validate_pdf(
                     (f"unreadable: {exc}",),
                 )
             )
-    return DocumentStatus(tuple(statuses), ())
+    return DocumentStatus(tuple(statuses), tail)
 
 
 def _closed_by_timestamp(
