@@ -22,6 +22,7 @@ __all__ = [
     "categories",
     "current_items",
     "get_item",
+    "item_version",
     "publish",
     "publish_catalogue",
     "read_catalogue",
@@ -85,6 +86,21 @@ async def get_item(session: AsyncSession, code: str, version: int | None = None)
             "catalogue.unknown_item", N_("No service item {code}."), params={"code": code}
         )
     return item
+
+
+async def item_version(session: AsyncSession, code: str, version: int | None = None) -> int:
+    """The version an application is opened under (the current one, or ``version`` if it
+    exists), read without loading the guide itself: the intake path needs only the number."""
+    query = select(ServiceItem.version).where(ServiceItem.code == code)
+    query = query.where(
+        ServiceItem.version == version if version is not None else ServiceItem.current.is_(True)
+    )
+    found = await session.scalar(query)
+    if found is None:
+        raise NotFound(
+            "catalogue.unknown_item", N_("No service item {code}."), params={"code": code}
+        )
+    return int(found)
 
 
 async def publish(session: AsyncSession, guide: dict[str, Any], now: datetime) -> ServiceItem:
