@@ -25,6 +25,7 @@ from common.settings import (
     ServiceSettings,
     load,
 )
+from media.errors import MediaConfigError
 
 __all__ = ["main"]
 
@@ -172,6 +173,21 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retimestamp(args: argparse.Namespace) -> int:
+    """Extend the timestamp chain of archived acts before the timestamp authority's ends."""
+    from common.clock import SystemClock
+    from hub.archive import NotArchived, retimestamp_files
+
+    settings = load(HubSettings, **({"data_dir": args.data_dir} if args.data_dir else {}))
+    try:
+        lines = retimestamp_files(settings, [Path(f) for f in args.files], SystemClock())
+    except (NotArchived, OSError) as exc:
+        print(f"qiaolink: nothing re-timestamped: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from signing.cli_verify import main as verify_main
 
@@ -206,6 +222,12 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--data-dir")
         p.set_defaults(func=cmd_publish, kind=kind)
     p = sub.add_parser(
+        "retimestamp", help="add a new document timestamp to archived signed acts (PDF files)"
+    )
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--data-dir")
+    p.set_defaults(func=cmd_retimestamp)
+    p = sub.add_parser(
         "verify",
         help="verify a signed PDF, a sealed recording or an audit proof offline",
         add_help=False,
@@ -225,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except ConfigError as exc:
+    except (ConfigError, MediaConfigError) as exc:
         print(f"qiaolink: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ import os
 import socket
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
+from zoneinfo import available_timezones
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
@@ -191,7 +192,19 @@ class HubSettings(ServiceSettings):
         default="wcqw@wencheng.gov.cn", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=120
     )
 
+    zone: str = Field(
+        default="Asia/Shanghai",
+        description="The hub's time zone: the county's calendar for dates, deadlines, figures.",
+    )
+
     db_file: ClassVar[str] = "hub.sqlite3"
+
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value not in available_timezones():
+            raise ValueError("not an IANA time zone")
+        return value
 
     def resolved_instance_id(self) -> str:
         return self.instance_id or f"{socket.gethostname()[:50]}:{self.port}"

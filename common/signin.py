@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import factors
 from common.access import PUBLIC, Principal, Role, allow
-from common.errors import N_, DomainError, NotFound
+from common.errors import N_, REFUSALS, DomainError, NotFound
 from common.factors import SignInTables
 from common.i18n import translate
 from common.passwords import verify_password
 from common.ratelimit import enforce
 from common.service import CLOCK, DB, PAGES, SESSION_AUTH, SESSIONS, audit
 from common.sessions import SESSION_COOKIE, open_session, request_token
-from common.web import LOCALE, PRINCIPAL, RouteTable, parse_body
+from common.web import LOCALE, RouteTable, current_principal, parse_body
 
 __all__ = [
     "SIGNIN_TABLES",
@@ -204,8 +204,7 @@ def signin_routes() -> RouteTable:
         tags=("accounts",),
     )
     async def sign_out_everywhere(request: web.Request) -> web.Response:
-        principal = request[PRINCIPAL]
-        assert principal is not None  # the access declaration admits staff only
+        principal = current_principal(request)
         count = await request.app[SESSION_AUTH].revoke_all(
             principal.subject, request.app[CLOCK].now()
         )
@@ -215,8 +214,7 @@ def signin_routes() -> RouteTable:
         "/api/session", access=allow(*STAFF_ROLES), summary="Who is signed in", tags=("accounts",)
     )
     async def whoami(request: web.Request) -> web.Response:
-        principal = request[PRINCIPAL]
-        assert principal is not None
+        principal = current_principal(request)
         return web.json_response(
             {
                 "subject": principal.subject,
@@ -229,10 +227,7 @@ def signin_routes() -> RouteTable:
     return routes
 
 
-def _me(request: web.Request) -> Principal:
-    principal = request[PRINCIPAL]
-    assert principal is not None  # the access declaration admits staff only
-    return principal
+_me = current_principal
 
 
 def _factor_routes() -> RouteTable:
@@ -337,7 +332,7 @@ def _page_routes() -> RouteTable:
                 code=str(data.get("code", ""))[:12] or None,
             )
             principal, token = await _authenticate(request, form)
-        except DomainError as exc:
+        except REFUSALS as exc:
             message = translate(request[LOCALE], exc.message, **exc.params)
             return request.app[PAGES].render(
                 request, "signin.html", status=exc.status, next=target, error=message

@@ -29,7 +29,7 @@ from common.bus import Bus, open_bus
 from common.errors import N_, Invalid
 from common.service import CLOCK, DB, SESSION_AUTH
 from common.settings import HubSettings
-from common.web import PRINCIPAL, RouteTable
+from common.web import RouteTable, current_principal
 from hub.instances import heartbeat, leave, pin_session
 
 __all__ = ["INSTANCE", "InstanceRuntime", "install", "routes"]
@@ -166,8 +166,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     if not SESSION_ID.match(session_id):
         raise Invalid("live.bad_session", N_("This live session name is not valid."))
     runtime = request.app[INSTANCE]
-    principal = request[PRINCIPAL]
-    assert principal is not None  # admitted by the route's declaration
+    principal = current_principal(request)
     member, channel = _member(principal), f"live:{session_id}"
     async with request.app[DB].transaction() as s:
         pin = await pin_session(

@@ -45,7 +45,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from common.errors import DomainError
+from signing.errors import SigningError
 from signing.merkle import SignedTreeHead, leaf_hash, verify_inclusion
 from signing.primitives import ecdsa_p256_verify, ed25519_verify, load_ed25519_public
 from signing.recording import canonical, verify_recording
@@ -313,7 +313,7 @@ def _agreement(
         failures.append("the draft does not name the hash of the agreement text")
     try:
         status = validate_pdf(pdf, trust_roots=roots, at=at)
-    except (ValueError, DomainError) as exc:
+    except (ValueError, SigningError) as exc:
         failures.append(f"not a readable PDF ({exc})")
     else:
         failures += list(status.failures)

@@ -7,7 +7,6 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +39,7 @@ from hub.calendars.service import working_days
 from hub.catalogue.service import get_item, item_version
 from hub.db import audit_events
 from hub.govnet.service import forward_to_govnet
+from hub.zone import hub_zone
 
 __all__ = [
     "Resident",
@@ -47,6 +47,7 @@ __all__ = [
     "advance",
     "attach_material",
     "hash_query_code",
+    "load_by_code",
     "load_for",
     "material_states",
     "open_application",
@@ -56,7 +57,6 @@ __all__ = [
     "submit",
 ]
 
-HUB_ZONE = ZoneInfo("Asia/Shanghai")
 PENDING_WORKING_DAYS = 10
 
 
@@ -312,7 +312,7 @@ async def accept(
             N_("Cannot accept: missing or invalid materials: {codes}."),
             params={"codes": ", ".join(d.material for d in remaining)},
         )
-    today = now.astimezone(HUB_ZONE).date()
+    today = now.astimezone(hub_zone()).date()
     app.accepted_at = now
     calendar = await working_days(session, "CN", today)
     app.deadline = add_working_days(today, int(guide["promised_days"]), calendar)

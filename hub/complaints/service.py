@@ -7,7 +7,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,17 +28,16 @@ from hub.complaints.model import (
     running_deadline,
 )
 from hub.complaints.tables import Complaint, ComplaintDocument
+from hub.zone import hub_date
 from signing.verify import DocumentStatus
 
 __all__ = [
     "HUB_OFFICE",
-    "HUB_ZONE",
     "Complainant",
     "Lodging",
     "accept",
     "documents",
     "extend",
-    "hub_date",
     "load",
     "load_by_code",
     "lodge",
@@ -50,7 +48,6 @@ __all__ = [
     "timeline",
 ]
 
-HUB_ZONE = ZoneInfo("Asia/Shanghai")
 # a complaint goes to the accepting department of a published category, or to the hub itself
 HUB_OFFICE = "hub_office"
 HANDLER_ROLES = {Role.OFFICER.value, Role.SUPERVISOR.value}
@@ -71,10 +68,6 @@ class Lodging:
     facts: str
     request: str
     complainant: Complainant
-
-
-def hub_date(at: datetime) -> date:
-    return at.astimezone(HUB_ZONE).date()
 
 
 def _day(at: datetime | None) -> date | None:

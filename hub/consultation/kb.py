@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from common.access import PUBLIC
-from common.errors import N_, DomainError, NotFound
+from common.errors import N_, REFUSALS, NotFound
 from common.i18n import translate
 from common.service import DB, PAGES
 from common.web import LOCALE, RouteTable
@@ -87,7 +87,7 @@ async def search_page(request: web.Request) -> web.Response:
     entries: list[dict[str, Any]] = []
     try:
         query, topic, entries = await find(request)
-    except DomainError as exc:
+    except REFUSALS as exc:
         error, status = translate(lang, exc.message, **exc.params), exc.status
     return request.app[PAGES].render(
         request,

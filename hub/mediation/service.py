@@ -8,8 +8,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,9 +41,9 @@ from hub.mediation.tables import (
     Participant,
 )
 from hub.mediation.template import Person, agreement_text, statement_text
+from hub.zone import hub_date
 
 __all__ = [
-    "HUB_ZONE",
     "CaseFile",
     "NewCase",
     "NewPerson",
@@ -53,19 +52,12 @@ __all__ = [
     "document_coverage",
     "draft_agreement",
     "draft_statement",
-    "hub_date",
     "load",
     "open_case",
     "party_by_code",
     "require_mediator",
     "signer_key",
 ]
-
-HUB_ZONE = ZoneInfo("Asia/Shanghai")
-
-
-def hub_date(at: datetime) -> date:
-    return at.astimezone(HUB_ZONE).date()
 
 
 def signer_key(p: Participant) -> str:

@@ -275,6 +275,7 @@ async def sign_as_party(
             authorization=auth,
             at=now,
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             field=f"Party{me.id}",
             reason=reason,
             placement=_placement(doc, signer),
@@ -344,6 +345,7 @@ async def sign_as_mediator(
             signer=signer,
             field="Mediator",
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             reason="Mediator",
             placement=_placement(doc, "mediator"),
         )
@@ -399,6 +401,7 @@ async def _seal_if_due(request: web.Request, number: str, doc_id: int, last: str
             signer=seal,
             field="HubSeal",
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             reason="Sealed by the hub",
             placement=_placement(doc, "seal"),
         )

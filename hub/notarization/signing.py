@@ -253,6 +253,7 @@ async def witness(
                 signer=signer,
                 field="Witness",
                 timestamper=pki.timestamper(),
+                evidence=pki.evidence(),
                 reason="Witnessed at the branch",
                 placement=WITNESS,
             )
@@ -290,6 +291,7 @@ async def issue(
             signer=notary,
             field="Notary",
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             reason="Notarized",
             placement=NOTARY,
         )
@@ -298,6 +300,7 @@ async def issue(
             signer=seal,
             field="Seal",
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             reason="Sealed by the hub",
             placement=SEAL,
         )

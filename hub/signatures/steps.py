@@ -170,6 +170,7 @@ async def post_resident_signature(request: web.Request) -> web.Response:
             authorization=auth,
             at=now,
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             reason="Signed by the applicant",
             placement=Placement(slot=0),
         )
@@ -217,6 +218,7 @@ async def post_notary_signature(request: web.Request) -> web.Response:
             signer=signer,
             field="Notary",
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             reason="Notarized",
             placement=Placement(slot=1),
         )
@@ -274,6 +276,7 @@ async def post_seal(request: web.Request) -> web.Response:
             signer=signer,
             field="Seal",
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             reason="Sealed by the hub",
             placement=Placement(slot=2),
         )
