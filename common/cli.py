@@ -25,6 +25,7 @@ from common.settings import (
     ServiceSettings,
     load,
 )
+from media.errors import MediaConfigError
 
 __all__ = ["main"]
 
@@ -150,6 +151,43 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Validate an office's reference-data file and publish what changed (exit 2 if invalid)."""
+    from datetime import UTC, datetime
+
+    from hub.calendars.model import CalendarInvalid
+    from hub.catalogue.model import CatalogueInvalid
+    from hub.reference import publish_file
+
+    settings = load(HubSettings, **({"data_dir": args.data_dir} if args.data_dir else {}))
+    path = Path(args.file)
+    try:
+        report = asyncio.run(publish_file(settings, args.kind, path, datetime.now(UTC)))
+    except (CatalogueInvalid, CalendarInvalid) as exc:
+        print(f"qiaolink: {path}: not published, {exc}", file=sys.stderr)
+        return 2
+    except (OSError, NotMigrated) as exc:
+        print(f"qiaolink: {path}: not published, {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.kind} {path}: {report}")
+    return 0
+
+
+def cmd_retimestamp(args: argparse.Namespace) -> int:
+    """Extend the timestamp chain of archived acts before the timestamp authority's ends."""
+    from common.clock import SystemClock
+    from hub.archive import NotArchived, retimestamp_files
+
+    settings = load(HubSettings, **({"data_dir": args.data_dir} if args.data_dir else {}))
+    try:
+        lines = retimestamp_files(settings, [Path(f) for f in args.files], SystemClock())
+    except (NotArchived, OSError) as exc:
+        print(f"qiaolink: nothing re-timestamped: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from signing.cli_verify import main as verify_main
 
@@ -173,6 +211,22 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("seed", help="load demo data (offices, staff, catalogue)")
     p.add_argument("--data-dir")
     p.set_defaults(func=cmd_seed)
+    for kind, what in (
+        ("catalogue", "the service items and their guides"),
+        ("calendar", "a year's public holidays and make-up working days"),
+    ):
+        p = sub.add_parser(kind, help=f"publish {what} from a file")
+        actions = p.add_subparsers(dest="action", required=True)
+        p = actions.add_parser("publish", help=f"validate FILE and publish {what} that changed")
+        p.add_argument("file", metavar="FILE")
+        p.add_argument("--data-dir")
+        p.set_defaults(func=cmd_publish, kind=kind)
+    p = sub.add_parser(
+        "retimestamp", help="add a new document timestamp to archived signed acts (PDF files)"
+    )
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--data-dir")
+    p.set_defaults(func=cmd_retimestamp)
     p = sub.add_parser(
         "verify",
         help="verify a signed PDF, a sealed recording or an audit proof offline",
@@ -193,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except ConfigError as exc:
+    except (ConfigError, MediaConfigError) as exc:
         print(f"qiaolink: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["N_", "Conflict", "DomainError", "Forbidden", "Invalid", "NotFound"]
+from media.errors import MediaError
+from signing.errors import SigningError
+
+__all__ = [
+    "N_",
+    "REFUSALS",
+    "Conflict",
+    "DomainError",
+    "Forbidden",
+    "Invalid",
+    "NotFound",
+    "Refusal",
+]
 
 
 def N_(message: str) -> str:
@@ -49,3 +61,18 @@ class Conflict(DomainError):
 
 class Forbidden(DomainError):
     status = 403
+
+
+class Refusal(Protocol):
+    """What every refusal shown to a user carries, ours or a library's."""
+
+    code: str
+    message: str
+    status: int
+    params: dict[str, Any]
+    errors: list[dict[str, Any]]
+
+
+# Ours and the standalone libraries' (which import nothing of ours): the web layer turns any
+# of these into a problem document, and pages show them as messages.
+REFUSALS = (DomainError, SigningError, MediaError)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from babel.messages.pofile import read_po
 
-__all__ = ["LOCALES", "catalog_ids", "negotiate", "translate"]
+__all__ = ["LOCALES", "catalog_ids", "negotiate", "translate", "translator"]
 
 LOCALES = ("zh", "en", "it")
 _DIR = Path(__file__).parent / "locales"
@@ -37,6 +39,11 @@ def translate(locale: str, message: str, **params: Any) -> str:
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+def translator(locale: str) -> Callable[[str], str]:
+    """``translate`` bound to one locale, for libraries that take a msgid → text function."""
+    return functools.partial(translate, locale)
 
 
 def negotiate(accept_language: str | None, explicit: str | None = None, default: str = "zh") -> str:

@@ -39,6 +39,7 @@ __all__ = [
     "DB",
     "PAGES",
     "SESSIONS",
+    "SESSION_AUTH",
     "NotMigrated",
     "ServiceSpec",
     "UndeclaredRoute",
@@ -54,6 +55,7 @@ SPEC: web.AppKey[ServiceSpec] = web.AppKey("spec")
 PAGES = web.AppKey("pages", Pages)
 AUDIT = web.AppKey("audit_table", Table)
 SESSIONS = web.AppKey("sessions_table", Table)
+SESSION_AUTH = web.AppKey("session_authenticator", SessionAuthenticator)
 
 
 class UndeclaredRoute(RuntimeError):
@@ -104,7 +106,7 @@ def _health_routes(spec: ServiceSpec, routes: RouteTable, settings: ServiceSetti
     async def metrics(request: web.Request) -> web.Response:
         if not allowed(request.remote, settings.metrics_allow):
             raise Forbidden("access.loopback_only", N_("Only callers on this machine may do this."))
-        parts = [request.app[METRICS].render(spec.name)]
+        parts = [request.app[METRICS].render()]
         for collect in request.app[COLLECTORS]:
             parts.append(await collect(request.app))
         return web.Response(
@@ -138,7 +140,7 @@ def build_app(
     table = RouteTable()
     table.extend(_health_routes(spec, table, settings))
     table.extend(routes)
-    request_metrics = RequestMetrics()
+    request_metrics = RequestMetrics(spec.name)
     chain = middlewares(authenticator, settings.default_locale)
     # after the request id is set, around the error middleware: it sees the final status
     chain.insert(1, metrics_middleware(request_metrics, spec.name))
@@ -164,8 +166,10 @@ def build_app(
                 f"code wants {sorted(wanted)}): run `qiaolink migrate {spec.name}`"
             )
         app[DB] = db
-        if authenticator is None and sessions is not None:
-            app[AUTHENTICATOR] = SessionAuthenticator(db, sessions, app[CLOCK])
+        if sessions is not None:
+            app[SESSION_AUTH] = SessionAuthenticator(db, sessions, app[CLOCK])
+            if authenticator is None:
+                app[AUTHENTICATOR] = app[SESSION_AUTH]
         yield
         await db.close()
 

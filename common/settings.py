@@ -7,6 +7,7 @@ import os
 import socket
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
+from zoneinfo import available_timezones
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
@@ -185,8 +186,25 @@ class HubSettings(ServiceSettings):
     )
     instance_heartbeat_s: float = Field(default=5.0, gt=0)
     instance_ttl_s: float = Field(default=20.0, gt=0, description="Silent longer = gone.")
+    # how residents reach the office, shown with every service guide
+    office_phone: str = Field(default="0577-67861234", min_length=3, max_length=40)
+    office_email: str = Field(
+        default="wcqw@wencheng.gov.cn", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=120
+    )
+
+    zone: str = Field(
+        default="Asia/Shanghai",
+        description="The hub's time zone: the county's calendar for dates, deadlines, figures.",
+    )
 
     db_file: ClassVar[str] = "hub.sqlite3"
+
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value not in available_timezones():
+            raise ValueError("not an IANA time zone")
+        return value
 
     def resolved_instance_id(self) -> str:
         return self.instance_id or f"{socket.gethostname()[:50]}:{self.port}"

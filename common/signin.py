@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import factors
 from common.access import PUBLIC, Principal, Role, allow
-from common.errors import N_, DomainError, NotFound
+from common.errors import N_, REFUSALS, DomainError, NotFound
 from common.factors import SignInTables
 from common.i18n import translate
 from common.passwords import verify_password
 from common.ratelimit import enforce
-from common.service import CLOCK, DB, PAGES, SESSIONS, audit
-from common.sessions import SESSION_COOKIE, open_session, request_token, revoke_all, revoke_session
-from common.web import LOCALE, PRINCIPAL, RouteTable, parse_body
+from common.service import CLOCK, DB, PAGES, SESSION_AUTH, SESSIONS, audit
+from common.sessions import SESSION_COOKIE, open_session, request_token
+from common.web import LOCALE, RouteTable, current_principal, parse_body
 
 __all__ = [
     "SIGNIN_TABLES",
@@ -192,9 +192,7 @@ def signin_routes() -> RouteTable:
     async def sign_out(request: web.Request) -> web.Response:
         token = request_token(request)
         if token:
-            await revoke_session(
-                request.app[DB], request.app[SESSIONS], token, request.app[CLOCK].now()
-            )
+            await request.app[SESSION_AUTH].revoke(token, request.app[CLOCK].now())
         response = web.json_response({"signed_out": True})
         response.del_cookie(SESSION_COOKIE, path="/")
         return response
@@ -206,10 +204,9 @@ def signin_routes() -> RouteTable:
         tags=("accounts",),
     )
     async def sign_out_everywhere(request: web.Request) -> web.Response:
-        principal = request[PRINCIPAL]
-        assert principal is not None  # the access declaration admits staff only
-        count = await revoke_all(
-            request.app[DB], request.app[SESSIONS], principal.subject, request.app[CLOCK].now()
+        principal = current_principal(request)
+        count = await request.app[SESSION_AUTH].revoke_all(
+            principal.subject, request.app[CLOCK].now()
         )
         return web.json_response({"revoked": count})
 
@@ -217,8 +214,7 @@ def signin_routes() -> RouteTable:
         "/api/session", access=allow(*STAFF_ROLES), summary="Who is signed in", tags=("accounts",)
     )
     async def whoami(request: web.Request) -> web.Response:
-        principal = request[PRINCIPAL]
-        assert principal is not None
+        principal = current_principal(request)
         return web.json_response(
             {
                 "subject": principal.subject,
@@ -231,10 +227,7 @@ def signin_routes() -> RouteTable:
     return routes
 
 
-def _me(request: web.Request) -> Principal:
-    principal = request[PRINCIPAL]
-    assert principal is not None  # the access declaration admits staff only
-    return principal
+_me = current_principal
 
 
 def _factor_routes() -> RouteTable:
@@ -339,7 +332,7 @@ def _page_routes() -> RouteTable:
                 code=str(data.get("code", ""))[:12] or None,
             )
             principal, token = await _authenticate(request, form)
-        except DomainError as exc:
+        except REFUSALS as exc:
             message = translate(request[LOCALE], exc.message, **exc.params)
             return request.app[PAGES].render(
                 request, "signin.html", status=exc.status, next=target, error=message

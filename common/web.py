@@ -12,7 +12,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from common.access import Access, Principal
-from common.errors import N_, DomainError, Invalid
+from common.errors import N_, REFUSALS, DomainError, Invalid
 from common.i18n import negotiate, translate
 from common.logs import HEADER, REQUEST_ID, adopt_request_id
 from common.sessions import SESSION_COOKIE
@@ -25,6 +25,7 @@ __all__ = [
     "PRINCIPAL",
     "Authenticator",
     "RouteTable",
+    "current_principal",
     "middlewares",
     "openapi_document",
     "parse_body",
@@ -39,6 +40,14 @@ M = TypeVar("M", bound=BaseModel)
 PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal")
 LOCALE = web.RequestKey("locale", str)
 ACCESS_ATTR = "__qiaolink_access__"
+
+
+def current_principal(request: web.Request) -> Principal:
+    """Who is asking; a request that reached a handler without one is refused, never assumed."""
+    principal: Principal | None = request.get(PRINCIPAL)
+    if principal is None:
+        raise DomainError("auth.required", N_("Please sign in first."), status=401)
+    return principal
 
 
 @dataclass(frozen=True)
@@ -181,12 +190,13 @@ def middlewares(authenticator: Authenticator | None, default_locale: str = "zh")
         request[LOCALE] = _locale_of(request, default_locale)
         try:
             return await handler(request)
-        except DomainError as exc:
+        except REFUSALS as exc:
             if exc.status == 401 and _wants_page(request):
                 raise web.HTTPSeeOther(f"/signin?next={quote(request.path_qs)}") from None
             response = problem(request, exc.status, exc.code, exc.message, exc.params, exc.errors)
-            if isinstance(getattr(exc, "retry_after", None), int):
-                response.headers["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
+            retry_after = getattr(exc, "retry_after", None)
+            if isinstance(retry_after, int):
+                response.headers["Retry-After"] = str(retry_after)
             return response
         except web.HTTPException as exc:
             if exc.status < 400:
@@ -221,7 +231,7 @@ def middlewares(authenticator: Authenticator | None, default_locale: str = "zh")
         auth = authenticator or request.app.get(AUTHENTICATOR)
         try:
             principal = await auth.authenticate(request) if auth else None
-        except DomainError as exc:  # a credential that was presented and refused
+        except REFUSALS as exc:  # a credential that was presented and refused
             await _deny(request, None, exc.code)
             raise
         request[PRINCIPAL] = principal

@@ -22,11 +22,12 @@ from hub.accounts.nodes import NodeOrSession, NodeSignatures
 from hub.accounts.service import lookup_staff
 from hub.applications.pages import routes as application_pages
 from hub.applications.platform import ApplicationStatusSink
-from hub.applications.routes import STORE
 from hub.applications.routes import routes as application_routes
-from hub.applications.storage import MaterialStore
+from hub.applications.storage import STORE, MaterialStore
 from hub.auditlog import runtime as auditlog_runtime
+from hub.catalogue.routes import OFFICE_CONTACT
 from hub.catalogue.routes import routes as catalogue_routes
+from hub.catalogue.service import OfficeContact
 from hub.complaints.pages import page_routes as complaint_pages
 from hub.complaints.routes import COMPLAINT_STORE
 from hub.complaints.routes import routes as complaint_routes
@@ -50,6 +51,7 @@ from hub.signatures.routes import routes as signature_routes
 from hub.signatures.steps import routes as signature_step_routes
 from hub.signatures.tsa_routes import routes as tsa_routes
 from hub.statistics.routes import routes as statistics_routes
+from hub.zone import DEFAULT_ZONE, use_zone
 
 __all__ = ["MIGRATIONS", "SPEC", "create_app"]
 
@@ -60,7 +62,7 @@ SPEC = ServiceSpec(
     "0.1.0",
     MIGRATIONS,
     Path(__file__).parent / "templates",
-    "Asia/Shanghai",
+    DEFAULT_ZONE,
 )
 SETTINGS = web.AppKey("settings", HubSettings)
 
@@ -123,6 +125,7 @@ def create_app(
     database: Database | None = None,
     authenticator: Authenticator | None = None,
 ) -> web.Application:
+    use_zone(settings.zone)
     app = build_app(
         SPEC,
         settings,
@@ -140,6 +143,7 @@ def create_app(
     app[STORE] = MaterialStore(settings.data_dir / "materials")
     app[COMPLAINT_STORE] = MaterialStore(settings.data_dir / "complaints")
     app[SETTINGS] = settings
+    app[OFFICE_CONTACT] = OfficeContact(settings.office_phone, settings.office_email)
     install_seal(
         app, settings.data_dir, settings.pki_passphrase_file
     )  # hub CA, TSA and seal key (created on first start)

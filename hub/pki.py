@@ -15,6 +15,7 @@ import secrets
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,14 @@ from common.service import CLOCK
 from common.settings import HubSettings
 from signing.ca import CertificateAuthority, Role
 from signing.keystore import FileKeyStore
+from signing.ltv import LongTermEvidence
 from signing.pades import signer_from_store
 from signing.tsa import TimestampAuthority, TsaTimeStamper, in_process
 
 __all__ = ["PKI", "HubPki", "open_pki", "pki_ctx"]
 
 CA_NAME = "Qiaolink Hub CA"
+CRL_REFRESH = timedelta(hours=1)
 TSA_KEY, SEAL_KEY = "tsa", "hub-seal"
 SEAL_NAME = "Wencheng Overseas Service Centre"
 
@@ -59,9 +62,24 @@ class HubPki:
     _signers: dict[str, Signer] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    _crl: tuple[datetime, x509.CertificateRevocationList] | None = None
+
     @property
     def trust_roots(self) -> list[x509.Certificate]:
         return [self.ca.certificate]
+
+    def crl(self) -> x509.CertificateRevocationList:
+        """The CA's current revocation list (made anew every hour, good for a week)."""
+        return self.evidence().crls[0]
+
+    def evidence(self) -> LongTermEvidence:
+        """What every signature embeds to stay verifiable after its certificate ends (B-LTA)."""
+        now = self.clock.now()
+        with self._lock:
+            if self._crl is None or not timedelta(0) <= now - self._crl[0] <= CRL_REFRESH:
+                self._crl = (now, self.ca.crl(at=now))
+            crl = self._crl[1]
+        return LongTermEvidence((self.ca.certificate,), (crl,), at=now)
 
     def timestamper(self) -> TsaTimeStamper:
         return in_process(self.tsa)
@@ -98,7 +116,8 @@ def open_pki(settings: HubSettings, clock: Clock) -> HubPki:
     """Open (and on first start create) the hub's PKI. Blocking: scrypt and key generation."""
     store = FileKeyStore.from_passphrase_file(settings.data_dir / "pki", _passphrase_file(settings))
     now = clock.now()
-    ca = CertificateAuthority.open(store, name=CA_NAME, at=now)
+    crl_url = f"{settings.public_url.rstrip('/')}/api/pki/crl"
+    ca = CertificateAuthority.open(store, name=CA_NAME, at=now, crl_url=crl_url)
     if not store.has_key(TSA_KEY):
         ca.enrol(
             store,

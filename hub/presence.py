@@ -27,9 +27,9 @@ from aiohttp import WSMsgType, web
 from common.access import Principal, Role, allow
 from common.bus import Bus, open_bus
 from common.errors import N_, Invalid
-from common.service import CLOCK, DB
+from common.service import CLOCK, DB, SESSION_AUTH
 from common.settings import HubSettings
-from common.web import PRINCIPAL, RouteTable
+from common.web import RouteTable, current_principal
 from hub.instances import heartbeat, leave, pin_session
 
 __all__ = ["INSTANCE", "InstanceRuntime", "install", "routes"]
@@ -78,6 +78,17 @@ def install(app: web.Application, settings: HubSettings) -> None:
         await runtime.bus.close()
 
     app.cleanup_ctx.append(ctx)
+    app.cleanup_ctx.append(_session_revocations)
+
+
+async def _session_revocations(app: web.Application) -> AsyncIterator[None]:
+    """Sign-outs on any instance reach this one's session memory through the bus."""
+    sessions = app.get(SESSION_AUTH)
+    if sessions is None:
+        yield
+        return
+    async with sessions.attach(app[INSTANCE].bus):
+        yield
 
 
 async def _beat(app: web.Application) -> None:
@@ -155,8 +166,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     if not SESSION_ID.match(session_id):
         raise Invalid("live.bad_session", N_("This live session name is not valid."))
     runtime = request.app[INSTANCE]
-    principal = request[PRINCIPAL]
-    assert principal is not None  # admitted by the route's declaration
+    principal = current_principal(request)
     member, channel = _member(principal), f"live:{session_id}"
     async with request.app[DB].transaction() as s:
         pin = await pin_session(

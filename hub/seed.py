@@ -12,8 +12,8 @@ from common.db import Database
 from common.factors import enrol_demo
 from common.passwords import append_credentials, hash_password
 from common.settings import HubSettings
-from hub.accounts.models import Office, Staff
 from hub.accounts.nodes import node_public_key, register_node
+from hub.accounts.tables import Office, Staff
 from hub.catalogue.service import seed_catalogue
 from hub.consultation.demo import seed_consultants
 from hub.db import node_keys, signin_tables

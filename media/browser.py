@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from common.errors import N_
-from common.i18n import translate
+from media.errors import N_
 
 __all__ = ["BROWSER_MESSAGES", "STATIC_DIR", "browser_messages"]
 
@@ -47,5 +47,6 @@ BROWSER_MESSAGES = (
 )
 
 
-def browser_messages(locale: str) -> dict[str, str]:
-    return {message: translate(locale, message) for message in BROWSER_MESSAGES}
+def browser_messages(translate: Callable[[str], str]) -> dict[str, str]:
+    """Every message the client shows, through the caller's ``translate`` (msgid → text)."""
+    return {message: translate(message) for message in BROWSER_MESSAGES}

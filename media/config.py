@@ -13,8 +13,8 @@ from aiortc import RTCIceServer
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from common.clock import Clock
-from common.settings import ConfigError
+from media.clock import Clock
+from media.errors import MediaConfigError
 from media.peers import turn_credentials
 
 __all__ = ["TurnSettings", "load_turn"]
@@ -68,4 +68,4 @@ def load_turn() -> TurnSettings:
             f"QIAOLINK_TURN_{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
             for e in exc.errors()
         ]
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+        raise MediaConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

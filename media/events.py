@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from common.clock import Clock
-from common.errors import N_, DomainError
+from media.clock import Clock
+from media.errors import N_, MediaError
 
 __all__ = [
     "MAX_EVENT_BYTES",
@@ -35,7 +35,7 @@ __all__ = [
 MAX_EVENT_BYTES = 8 * 1024
 
 
-class EventRefused(DomainError):
+class EventRefused(MediaError):
     status = 400
 
 

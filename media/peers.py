@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCPeerConnection
 
-from common.clock import Clock
+from media.clock import Clock
 
 __all__ = ["PeerLink", "StateChange", "turn_credentials"]
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from aiortc.sdp import SessionDescription
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from common.errors import N_, DomainError
+from media.errors import N_, MediaError
 from media.events import SessionEvent
 
 __all__ = [
@@ -37,7 +37,7 @@ MAX_SDP_BYTES = 64 * 1024
 _SDP_LINE = re.compile(r"^[a-z]=[^\x00-\x08\x0b-\x1f\x7f]*$")
 
 
-class SignallingRefused(DomainError):
+class SignallingRefused(MediaError):
     """A signalling message that is not acted on; the socket stays open."""
 
     status = 400

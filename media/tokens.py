@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from common.clock import Clock
-from common.errors import N_, DomainError
+from media.clock import Clock
+from media.errors import N_, MediaError
 
 __all__ = ["TokenClaims", "TokenIssuer", "TokenRejected"]
 
@@ -23,7 +23,7 @@ VERSION = "v1"
 MAX_TOKEN_CHARS = 2048
 
 
-class TokenRejected(DomainError):
+class TokenRejected(MediaError):
     """The token is malformed, forged, expired or for another session."""
 
     status = 401

@@ -26,7 +26,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.signers import Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from common.errors import N_, Forbidden
+from signing.errors import N_, Forbidden
 from signing.keystore import KeyStore
 from signing.primitives import ecdsa_p256_sign
 from signing.totp import ConsentProof
@@ -57,7 +57,7 @@ VALIDITY = {
     Role.MEDIATOR: timedelta(days=730),
     Role.SEAL: timedelta(days=1095),
     Role.NODE: timedelta(days=730),
-    Role.TSA: timedelta(days=1825),
+    Role.TSA: timedelta(days=3650),  # as long as the CA: archived acts lean on its timestamps
     Role.RESIDENT: timedelta(minutes=15),
     Role.CLERK: timedelta(days=730),
 }
@@ -80,10 +80,46 @@ def _name(common_name: str, *, role: str, ident: str | None = None) -> x509.Name
     return x509.Name(attrs)
 
 
+CRL_LIFETIME = timedelta(days=7)  # a published CRL is good for a week; the hub makes it hourly
+
+
 class CertificateAuthority:
-    def __init__(self, key: ec.EllipticCurvePrivateKey, certificate: x509.Certificate) -> None:
+    """Issues certificates; with ``crl_url`` set, each names where its revocation list is.
+
+    The hub publishes the list at that URL (``/api/pki/crl``), and every B-LT signature embeds
+    the list current when it was made, so a signature can be checked offline years later.
+    """
+
+    def __init__(
+        self,
+        key: ec.EllipticCurvePrivateKey,
+        certificate: x509.Certificate,
+        crl_url: str | None = None,
+    ) -> None:
         self._key = key
         self.certificate = certificate
+        self.crl_url = crl_url
+
+    def crl(
+        self, *, at: datetime, revoked: tuple[int, ...] = (), lifetime: timedelta = CRL_LIFETIME
+    ) -> x509.CertificateRevocationList:
+        """The CA's revocation list as of ``at``, listing the ``revoked`` serial numbers."""
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.certificate.subject)
+            .last_update(at - timedelta(minutes=1))
+            .next_update(at + lifetime)
+            .add_extension(x509.CRLNumber(int(at.timestamp())), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()),
+                critical=False,
+            )
+        )
+        for serial in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(at).build()
+            )
+        return builder.sign(self._key, hashes.SHA256())
 
     @classmethod
     def create(cls, *, name: str, at: datetime, years: int = 10) -> CertificateAuthority:
@@ -106,17 +142,19 @@ class CertificateAuthority:
         return cls(key, cert)
 
     @classmethod
-    def open(cls, store: KeyStore, *, name: str, at: datetime) -> CertificateAuthority:
+    def open(
+        cls, store: KeyStore, *, name: str, at: datetime, crl_url: str | None = None
+    ) -> CertificateAuthority:
         """The CA kept in ``store`` under ``ca-root``; created there on first use."""
         if store.has_key("ca-root"):
             key = store.get_key("ca-root")
             if not isinstance(key, ec.EllipticCurvePrivateKey):
                 raise ValueError("ca-root is not an EC key")
-            return cls(key, store.get_certificate("ca-root"))
+            return cls(key, store.get_certificate("ca-root"), crl_url)
         ca = cls.create(name=name, at=at)
         store.put_key("ca-root", ca._key)
         store.put_certificate("ca-root", ca.certificate)
-        return ca
+        return cls(ca._key, ca.certificate, crl_url)
 
     def issue(
         self,
@@ -145,6 +183,14 @@ class CertificateAuthority:
                 critical=False,
             )
         )
+        if self.crl_url:
+            point = x509.DistributionPoint(
+                full_name=[x509.UniformResourceIdentifier(self.crl_url)],
+                relative_name=None,
+                reasons=None,
+                crl_issuer=None,
+            )
+            builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
         if role is Role.TSA:
             builder = builder.add_extension(
                 x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True

@@ -26,7 +26,7 @@ from typing import Any
 
 from cryptography import x509
 
-from common.errors import DomainError
+from signing.errors import SigningError
 from signing.merkle import SignedTreeHead, leaf_hash, verify_consistency, verify_inclusion
 from signing.package import verify_package
 from signing.primitives import load_ed25519_public
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (OSError, ValueError, KeyError, TypeError, DomainError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, SigningError) as exc:
         print(f"qiaolink verify: cannot read the input: {exc}", file=sys.stderr)
         print("VERDICT: INVALID (unreadable input)")
         return 1

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from common.errors import N_, Invalid, NotFound
+from signing.errors import N_, Invalid, NotFound
 
 __all__ = [
     "ENVELOPE_VERSION",

@@ -19,7 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-from common.errors import N_, Conflict, Invalid, NotFound
+from signing.errors import N_, Conflict, Invalid, NotFound
 
 __all__ = ["FileKeyStore", "KeyStore"]
 

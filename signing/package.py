@@ -11,6 +11,10 @@ The archive is a ZIP with fixed member times (the same content gives the same by
 The manifest names what each file is (``agreement``, ``recordings``, ``identity``, ``consents``,
 ``audit``), so that :func:`verify_package` checks, and names the file of, every failure:
 
+* that the archive is exactly what its manifest says: it starts with its first member and ends
+  with its directory (no byte before or after), every member name is unique (a duplicate would
+  let ``unzip`` show one text while a reader of the manifest checks another), no member is
+  larger than the manifest says, and nothing is read beyond that bound;
 * the manifest signature, by a seal certificate the trusted CA issued;
 * each file's size and hash, and that no file was added or left out;
 * the signed agreement PDF (every signature intact, valid, trusted, timestamped; the expected
@@ -28,6 +32,7 @@ import base64
 import hashlib
 import io
 import json
+import struct
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,7 +45,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from common.errors import DomainError
+from signing.errors import SigningError
 from signing.merkle import SignedTreeHead, leaf_hash, verify_inclusion
 from signing.primitives import ecdsa_p256_verify, ed25519_verify, load_ed25519_public
 from signing.recording import canonical, verify_recording
@@ -61,6 +66,8 @@ MANIFEST, SIGNATURE = "manifest.json", "manifest.sig.json"
 IDENTITY_CONTEXT = b"qiaolink/identity-decision\n"  # what a node's decision signature covers
 TEXT_MARK = b"qiaolink-text-sha256:"
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024  # manifest.json and manifest.sig.json
+_EOCD = struct.Struct("<4s4H2LH")  # end of central directory record, without its comment
 
 
 @dataclass(frozen=True)
@@ -146,11 +153,10 @@ def verify_package(data: bytes, *, trust_roots: Sequence[x509.Certificate]) -> P
     """Every check of the package; a malformed archive is a failed verdict, never an exception."""
     checks = _Checks()
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = {i.filename: archive.read(i) for i in archive.infolist()}
-        manifest = json.loads(members[MANIFEST])
-        sig = json.loads(members[SIGNATURE])
+        members, manifest, sig = _read_archive(data)
         created_at = datetime.fromisoformat(str(manifest["created_at"]))
+    except _Malformed as exc:
+        return PackageVerdict((Check("package", False, str(exc)),))
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
         return PackageVerdict((Check("package", False, f"not a readable package ({exc})"),))
     checks.add(
@@ -170,6 +176,66 @@ def verify_package(data: bytes, *, trust_roots: Sequence[x509.Certificate]) -> P
         except (KeyError, ValueError, TypeError) as exc:
             checks.add(part, [f"malformed: {exc!r}"], "")
     return PackageVerdict(tuple(checks.items))
+
+
+class _Malformed(ValueError):
+    """The archive is not one this module would have written; the text says how."""
+
+
+def _exact_archive(data: bytes) -> None:
+    """No byte before the first member or after the central directory."""
+    if not data.startswith(b"PK\x03\x04"):
+        raise _Malformed("bytes were added before the archive (it must start with its first file)")
+    if len(data) < _EOCD.size:
+        raise _Malformed("not a readable package (too short)")
+    end = len(data) - _EOCD.size
+    signature, _, _, _, _, dir_size, dir_offset, comment = _EOCD.unpack_from(data, end)
+    if signature != b"PK\x05\x06" or comment:
+        raise _Malformed("bytes were added after the archive (it must end with its directory)")
+    if dir_offset + dir_size != end:
+        raise _Malformed("bytes were added inside or before the archive's directory")
+
+
+def _read_archive(data: bytes) -> tuple[dict[str, bytes], dict[str, Any], dict[str, Any]]:
+    """The members, the manifest and its signature; every member read within its bound."""
+    _exact_archive(data)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    infos = archive.infolist()
+    seen: set[str] = set()
+    for info in infos:
+        if info.filename in seen:
+            raise _Malformed(f"{info.filename} appears twice in the archive (a forgery)")
+        seen.add(info.filename)
+    by_name = {info.filename: info for info in infos}
+    for name in (MANIFEST, SIGNATURE):
+        if name not in by_name:
+            raise _Malformed(f"not a readable package ({name} is missing)")
+    manifest = json.loads(_read_bounded(archive, by_name[MANIFEST], MAX_MANIFEST_BYTES))
+    sig = json.loads(_read_bounded(archive, by_name[SIGNATURE], MAX_MANIFEST_BYTES))
+    declared = {str(f["name"]): int(f["size"]) for f in manifest.get("files", [])}
+    members = {
+        MANIFEST: archive.read(by_name[MANIFEST]),
+        SIGNATURE: archive.read(by_name[SIGNATURE]),
+    }
+    for name, info in by_name.items():
+        if name in (MANIFEST, SIGNATURE):
+            continue
+        if name not in declared:
+            members[name] = b""  # listed as unknown by the file checks, never read
+            continue
+        members[name] = _read_bounded(archive, info, declared[name])
+    return members, manifest, sig
+
+
+def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """The member's bytes, refusing one that claims or yields more than ``limit``."""
+    if info.file_size > limit:
+        raise _Malformed(f"{info.filename} is larger than the manifest says")
+    with archive.open(info) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        raise _Malformed(f"{info.filename} is larger than the manifest says")
+    return data
 
 
 def _manifest_failures(
@@ -247,7 +313,7 @@ def _agreement(
         failures.append("the draft does not name the hash of the agreement text")
     try:
         status = validate_pdf(pdf, trust_roots=roots, at=at)
-    except (ValueError, DomainError) as exc:
+    except (ValueError, SigningError) as exc:
         failures.append(f"not a readable PDF ({exc})")
     else:
         failures += list(status.failures)

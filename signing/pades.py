@@ -1,7 +1,10 @@
 """PAdES signatures on PDFs with pyHanko: resident, then notary, then the hub seal.
 
-Each signature is an incremental update (PAdES baseline B-T: ``ETSI.CAdES.detached`` with a
-signature timestamp from the hub TSA) with a visible stamp naming the signer and the time.
+Each signature is an incremental update (``ETSI.CAdES.detached`` with a signature timestamp from
+the hub TSA) with a visible stamp naming the signer and the time. Given the CA's
+:class:`~signing.ltv.LongTermEvidence`, it is PAdES baseline B-LTA: the chain and revocation
+list go into the document security store and a document timestamp closes the revision, so the
+signature still validates after its certificate ends; without it, B-T.
 Signing is CPU work: call :func:`sign_pdf_async` / :func:`sign_as_resident_async` from the
 event loop, which run the work in an executor.
 """
@@ -26,9 +29,10 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from common.errors import N_, Conflict
 from signing.ca import CertificateAuthority, ResidentAuthorization, to_asn1
+from signing.errors import N_, Conflict
 from signing.keystore import KeyStore
+from signing.ltv import LongTermEvidence
 
 __all__ = [
     "Placement",
@@ -81,6 +85,7 @@ def sign_pdf(
     reason: str,
     location: str = "Wencheng",
     placement: Placement = Placement(),
+    evidence: LongTermEvidence | None = None,
 ) -> bytes:
     """Append one PAdES signature (with timestamp and visible stamp) to ``pdf``."""
     meta = PdfSignatureMetadata(
@@ -89,6 +94,9 @@ def sign_pdf(
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason,
         location=location,
+        embed_validation_info=evidence is not None,
+        use_pades_lta=evidence is not None,
+        validation_context=evidence.validation_context() if evidence else None,
     )
     stamp = TextStampStyle(stamp_text=f"{reason}\nSigned by: %(signer)s\nTime: %(ts)s")
     spec = fields.SigFieldSpec(field, on_page=placement.page, box=placement.box())
@@ -110,6 +118,7 @@ def sign_as_resident(
     field: str = "Resident",
     reason: str = "Signed by the applicant",
     placement: Placement = Placement(),
+    evidence: LongTermEvidence | None = None,
 ) -> bytes:
     """The resident's signature: only on the exact document the code was given for."""
     if hashlib.sha256(pdf).digest() != authorization.document_sha256:
@@ -126,6 +135,7 @@ def sign_as_resident(
             timestamper=timestamper,
             reason=reason,
             placement=placement,
+            evidence=evidence,
         )
     finally:
         signer.destroy()

@@ -30,8 +30,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from common.errors import DomainError
 from signing.envelope import parse as parse_envelope
+from signing.errors import SigningError
 from signing.primitives import ecdsa_p256_sign, ecdsa_p256_verify
 
 __all__ = [
@@ -144,7 +144,7 @@ def _check_envelope(claimed: Any, stored: bytes) -> list[str]:
         )
     try:
         env = parse_envelope(stored)
-    except DomainError:
+    except SigningError:
         return ["envelope: the file is not a readable envelope"]
     actual = {"format": "QLENV", "version": env.version, "kek_id": env.kek_id}
     return [] if claimed == actual else ["envelope: metadata does not match the file's header"]

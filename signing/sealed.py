@@ -29,8 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from common.errors import N_, Conflict, Forbidden, Invalid
 from signing.envelope import aead_open, aead_seal
+from signing.errors import N_, Conflict, Forbidden, Invalid
 from signing.primitives import ed25519_sign, ed25519_verify
 
 __all__ = [

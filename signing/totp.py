@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import pyotp
 import qrcode
 
-from common.errors import N_, Conflict, Forbidden, Invalid
+from signing.errors import N_, Conflict, Forbidden, Invalid
 
 __all__ = [
     "ConsentChallenge",

@@ -25,14 +25,14 @@ from cryptography import x509
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from common.errors import N_, Invalid
 from signing.ca import to_asn1
+from signing.errors import N_, Invalid
 
 __all__ = ["DocumentStatus", "SignatureStatus", "validate_pdf", "validate_pdf_async"]
 
@@ -98,7 +98,11 @@ def _name_parts(status: PdfSignatureStatus) -> tuple[str, str]:
 
 
 def _check_one(
-    sig: EmbeddedPdfSignature, roots: Sequence[x509.Certificate], at: datetime, last: bool
+    sig: EmbeddedPdfSignature,
+    roots: Sequence[x509.Certificate],
+    at: datetime,
+    last: bool,
+    sealed_after: bool = False,
 ) -> SignatureStatus:
     ts_time = _timestamp_time(sig)
     status = validate_pdf_signature(
@@ -126,7 +130,10 @@ def _check_one(
     unmodified = level in _EXPLAINED and status.docmdp_ok is not False
     if not unmodified:
         failures.append(f"modified: the document was changed after this signature ({level})")
-    if last and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+    # after the last signature only its long-term evidence may follow (DSS and a document
+    # timestamp covering the whole file)
+    archived = sealed_after and level == ModificationLevel.LTA_UPDATES
+    if last and status.coverage != SignatureCoverageLevel.ENTIRE_FILE and not archived:
         unmodified = False
         failures.append("appended: content was added after the last signature")
     name, role = _name_parts(status)
@@ -155,10 +162,12 @@ def validate_pdf(
         raise Invalid("verify.not_a_pdf", N_("This file is not a readable PDF.")) from None
     if not embedded:
         return DocumentStatus((), ("unsigned: the document carries no signature",))
+    sealed = _closed_by_timestamp(reader, trust_roots, at)
     statuses = []
     for i, sig in enumerate(embedded):
         try:
-            statuses.append(_check_one(sig, trust_roots, at, last=i == len(embedded) - 1))
+            last = i == len(embedded) - 1
+            statuses.append(_check_one(sig, trust_roots, at, last=last, sealed_after=sealed))
         except (SignatureValidationError, PdfError, ValueError) as exc:
             statuses.append(
                 SignatureStatus(
@@ -175,6 +184,25 @@ def validate_pdf(
                 )
             )
     return DocumentStatus(tuple(statuses), ())
+
+
+def _closed_by_timestamp(
+    reader: PdfFileReader, roots: Sequence[x509.Certificate], at: datetime
+) -> bool:
+    """Whether the file ends with an intact, valid document timestamp, followed at most by the
+    DSS update that carries the timestamp's own validation data."""
+    every = list(reader.embedded_signatures)
+    final = every[-1] if every else None
+    if final is None or final.sig_object_type != "/DocTimeStamp":
+        return False
+    try:
+        status = validate_pdf_timestamp(final, validation_context=_context(roots, at))
+    except (SignatureValidationError, PdfError, ValueError):
+        return False
+    covered = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
+        status.modification_level == ModificationLevel.LTA_UPDATES
+    )
+    return bool(status.intact and status.valid and covered)
 
 
 async def validate_pdf_async(

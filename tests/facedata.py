@@ -7,7 +7,9 @@
 
 From a face we derive what a kiosk camera would give: a 640×480 crop with the face at a
 typical size, light changes, sensor noise and JPEG compression; a blink is synthesised by
-painting the eye regions closed, a head turn by a perspective warp of the frame.
+painting the eye regions closed, a head turn by rotating the landmarks in 3-D with rough
+depths and warping the picture after them (:func:`head_turn`); a photo tilted in front of the
+camera is a perspective warp of the whole frame (:func:`tilt`).
 Used by the tests, ``bench/bench_face.py`` and ``scripts/face_accuracy.py``.
 """
 
@@ -173,6 +175,19 @@ def png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
+def png_bomb(width: int = 20000, height: int = 20000) -> bytes:
+    """A PNG of a few dozen bytes whose header claims ``width``×``height`` pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
 def _eyes(image: Image.Image) -> list[np.ndarray]:
     import face_recognition
 
@@ -209,9 +224,10 @@ def _perspective(
     return tuple(np.linalg.solve(np.asarray(rows, float), np.asarray(rhs, float)))
 
 
-def turn(image: Image.Image, amount: float) -> Image.Image:
-    """A perspective warp of the frame: ``amount`` > 0 looks like the person turned to their
-    left (the image's right edge recedes), < 0 to their right."""
+def tilt(image: Image.Image, amount: float) -> Image.Image:
+    """A perspective warp of the whole frame, as when a photo held up to the camera is tilted:
+    ``amount`` > 0 makes the face look turned to the person's left (the image's right edge
+    recedes), < 0 to their right. Every point moves by one homography: no depth."""
     w, h = image.size
     s = abs(amount) / 2
     if amount > 0:
@@ -224,6 +240,65 @@ def turn(image: Image.Image, amount: float) -> Image.Image:
     )
 
 
+def _depths() -> np.ndarray:
+    """Rough depth of each of the 68 landmarks in front of (+) or behind (-) the face's
+    plane, in face widths: jaw ends at the ears, the nose tip well forward."""
+    z = np.zeros(68)
+    t = (np.arange(17) - 8) / 8
+    z[:17] = -0.55 * t * t
+    u = np.linspace(1, 0, 5)
+    z[17:22], z[22:27] = -0.05 - 0.2 * u * u, -0.05 - 0.2 * u[::-1] ** 2
+    z[27:31] = [-0.02, 0.04, 0.10, 0.17]
+    z[31:36] = [0.0, 0.06, 0.10, 0.06, 0.0]
+    z[36:48] = -0.12
+    z[[36, 45]] = -0.18
+    z[[48, 54, 60, 64]] = -0.08
+    return z
+
+
+def head_turn(image: Image.Image, degrees: float) -> Image.Image:
+    """The frame with the head rotated about its vertical axis by ``degrees`` (> 0: to the
+    person's left), the background still. The landmarks get rough depths, are rotated in 3-D and
+    projected; the picture follows them by a piecewise-affine warp, so the nose moves against
+    the face outline as it does on a real head (parallax), which no homography reproduces."""
+    from skimage.transform import PiecewiseAffineTransform, warp
+
+    arr = np.asarray(image)
+    points = np.asarray(_landmarks(image))
+    width = float(np.linalg.norm(points[16] - points[0]))
+    cx, cy = (points[0, 0] + points[16, 0]) / 2, float(points[:, 1].mean())
+    angles = np.linspace(0, 2 * np.pi, 16, endpoint=False)
+    forehead = points[17:27] - [0, 0.35 * width]
+    head = np.c_[cx + 0.8 * width * np.cos(angles), cy - 0.1 * width + width * np.sin(angles)]
+    moving = np.r_[points, forehead, head]
+    depth = (
+        np.r_[_depths(), _depths()[17:27] - 0.05, -0.5 + 0.3 * np.maximum(np.sin(angles), 0)]
+        * width
+    )
+    h, w = arr.shape[:2]
+    still = np.r_[
+        np.c_[cx + 1.6 * width * np.cos(angles), cy + 1.6 * width * np.sin(angles)],
+        [[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1], [w / 2, 0], [w / 2, h - 1]],
+        [[0, h / 2], [w - 1, h / 2]],
+    ]
+    phi, axis = np.radians(degrees), -0.3 * width
+    moved = moving.copy()
+    moved[:, 0] = cx + (moving[:, 0] - cx) * np.cos(phi) + (depth - axis) * np.sin(phi)
+    transform = PiecewiseAffineTransform.from_estimate(np.r_[moved, still], np.r_[moving, still])
+    out = warp(arr, transform, order=1, mode="edge", preserve_range=True)
+    return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))
+
+
+def _landmarks(image: Image.Image) -> tuple[tuple[float, float], ...]:
+    from media.face import detect_faces, landmarks_68
+
+    arr = np.asarray(image)
+    boxes = detect_faces(arr)
+    if len(boxes) != 1:
+        raise FaceDataUnavailable("no single face found to turn")
+    return landmarks_68(arr, boxes[0])
+
+
 POSES = {
     "blink": ["open", "open", "closed", "closed", "open", "open"],
     "turn_left": ["left1", "left2", "left2", "left1", "open", "open"],
@@ -231,13 +306,27 @@ POSES = {
 }
 
 
-def pose(base: Image.Image, name: str) -> Image.Image:
+TURNS = {"left1": 8.0, "left2": 16.0, "right1": -8.0, "right2": -16.0}  # degrees of head turn
+TILTS = {"left1": 0.3, "left2": 0.6, "right1": -0.3, "right2": -0.6}  # of a photo, for attacks
+_POSED: dict[tuple[str, str, bool], Image.Image] = {}
+
+
+def pose(base: Image.Image, name: str, *, flat: bool = False) -> Image.Image:
+    """``base`` in one pose of ``POSES``: a real head turn, or with ``flat`` the same photo
+    tilted (the warps take a second; each is made once per base frame and kept)."""
     if name == "open":
         return base
-    if name == "closed":
-        return blink(base)
-    amount = {"left1": 0.3, "left2": 0.6, "right1": -0.3, "right2": -0.6}[name]
-    return turn(base, amount)
+    import hashlib
+
+    key = (hashlib.sha256(base.tobytes()).hexdigest(), name, flat)
+    if key not in _POSED:
+        if name == "closed":
+            _POSED[key] = blink(base)
+        elif flat:
+            _POSED[key] = tilt(base, TILTS[name])
+        else:
+            _POSED[key] = head_turn(base, TURNS[name])
+    return _POSED[key]
 
 
 def live_series(
@@ -247,22 +336,19 @@ def live_series(
     seed: int = 0,
     fps: float = 8.0,
     still: bool = False,
+    flat: bool = False,
     light: float = 1.0,
 ) -> tuple[list[bytes], list[int]]:
     """JPEG frames and their times (ms) of ``sample`` performing ``challenge`` at a kiosk;
-    ``still`` gives the same number of frames of a photo held still instead."""
+    ``still`` gives the same number of frames of a photo held still instead, ``flat`` a photo
+    tilted in perspective with the eyes painted shut at the right moments."""
     rng = np.random.default_rng(seed)
     base = camera_frame(sample)
     names = ["open", "open"] + [p for action in challenge for p in POSES[str(action)]]
-    cache: dict[str, Image.Image] = {}
     frames = []
     for i, name in enumerate(names):
-        shown = "open" if still else name
-        if shown not in cache:
-            cache[shown] = pose(base, shown)
-        jitter = cache[shown].rotate(
-            float(rng.normal(0, 0.5)), translate=tuple(rng.normal(0, 2, 2))
-        )
+        shown = pose(base, "open" if still else name, flat=flat)
+        jitter = shown.rotate(float(rng.normal(0, 0.5)), translate=tuple(rng.normal(0, 2, 2)))
         frames.append(jpeg(degrade(jitter, rng, light=light), quality=80 + i % 10))
     times = [round(i * 1000 / fps) for i in range(len(names))]
     return frames, times

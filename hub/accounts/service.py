@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Principal, Role
-from hub.accounts.models import Staff
+from hub.accounts.tables import Staff
 
 
 async def lookup_staff(session: AsyncSession, username: str) -> tuple[str, Principal] | None:

@@ -1,29 +1,27 @@
-"""Deadlines in Chinese working days (限时办结), public holidays and make-up days included."""
+"""Deadlines in Chinese working days (限时办结), public holidays and make-up days included.
+
+The working days come from a :class:`~hub.calendars.model.WorkingDays`: the years the office
+published a calendar for from that file, other years from the ``holidays`` package.
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import cache
-from typing import Any
 
-import holidays
+from hub.calendars.model import WorkingDays
 
-__all__ = ["add_working_days", "is_working_day", "urgency"]
+__all__ = ["CHINA", "add_working_days", "is_working_day", "urgency"]
 
-
-@cache
-def _china(year: int) -> Any:
-    return holidays.China(  # type: ignore[attr-defined]
-        years=range(year - 1, year + 3)
-    )
+# China's working days as the ``holidays`` package knows them, for callers with no published year
+CHINA = WorkingDays("CN")
 
 
-def is_working_day(day: date) -> bool:
+def is_working_day(day: date, calendar: WorkingDays = CHINA) -> bool:
     """Mon–Fri unless a public holiday; Sat/Sun only when a make-up working day (调休)."""
-    return bool(_china(day.year).is_working_day(day))
+    return calendar.is_working_day(day)
 
 
-def add_working_days(start: date, days: int) -> date:
+def add_working_days(start: date, days: int, calendar: WorkingDays = CHINA) -> date:
     """The date ``days`` working days after ``start`` (the day of acceptance does not count)."""
     if days < 0:
         raise ValueError("days must not be negative")
@@ -31,15 +29,17 @@ def add_working_days(start: date, days: int) -> date:
     counted = 0
     while counted < days:
         current += timedelta(days=1)
-        if is_working_day(current):
+        if calendar.is_working_day(current):
             counted += 1
     return current
 
 
-def urgency(deadline: date, today: date, *, warn_working_days: int = 2) -> str:
+def urgency(
+    deadline: date, today: date, *, warn_working_days: int = 2, calendar: WorkingDays = CHINA
+) -> str:
     """overdue, due_soon (within ``warn_working_days`` working days) or on_time."""
     if today > deadline:
         return "overdue"
-    if add_working_days(today, warn_working_days) >= deadline:
+    if add_working_days(today, warn_working_days, calendar) >= deadline:
         return "due_soon"
     return "on_time"

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from common.access import PUBLIC, Role, allow
-from common.errors import DomainError
+from common.errors import REFUSALS
 from common.i18n import translate
 from common.service import CLOCK, DB, PAGES
 from common.web import LOCALE, RouteTable
 from hub.applications import service
 from hub.applications.queries import progress_view, work_queue
+from hub.zone import hub_zone
 
 __all__ = ["routes"]
 
 routes = RouteTable()
-HUB_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @routes.get(
@@ -29,7 +28,7 @@ HUB_ZONE = ZoneInfo("Asia/Shanghai")
     tags=("pages",),
 )
 async def queue_page(request: web.Request) -> web.Response:
-    today = request.app[CLOCK].now().astimezone(HUB_ZONE).date()
+    today = request.app[CLOCK].now().astimezone(hub_zone()).date()
     async with request.app[DB].sessions() as session:
         queue = await work_queue(session, today, request.query.get("branch"))
     return request.app[PAGES].render(request, "applications/queue.html", queue=queue)
@@ -41,14 +40,14 @@ async def progress_page(request: web.Request) -> web.Response:
     view: dict[str, Any] | None = None
     error = ""
     if number and code:
-        today = request.app[CLOCK].now().astimezone(HUB_ZONE).date()
+        today = request.app[CLOCK].now().astimezone(hub_zone()).date()
         try:
             async with request.app[DB].sessions() as session:
                 app = await service.load_by_code(session, number, code)
                 view = await progress_view(session, app, today)
             for step in view["history"]:
                 step["at"] = datetime.fromisoformat(step["at"])
-        except DomainError as exc:
+        except REFUSALS as exc:
             error = translate(request[LOCALE], exc.message, **exc.params)
     return request.app[PAGES].render(
         request,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.access import Principal, Role
 from hub.applications import service
 from hub.applications.model import State
-from hub.applications.models import Application, ApplicationEvent
+from hub.applications.tables import Application, ApplicationEvent
 from hub.govnet.model import PlatformStatus
 
 __all__ = ["PLATFORM", "ApplicationStatusSink"]

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.applications.deadlines import urgency
 from hub.applications.model import State
-from hub.applications.models import (
+from hub.applications.tables import (
     Application,
     ApplicationEvent,
     ApplicationMaterial,

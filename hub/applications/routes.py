@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
 
 from aiohttp import web
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 
 from common.access import PUBLIC, Principal, Role, Scope, allow
 from common.errors import N_, Invalid
 from common.ratelimit import enforce
 from common.service import CLOCK, DB
 from common.uploads import inspect_upload, read_multipart
-from common.web import PRINCIPAL, RouteTable, parse_body
+from common.web import RouteTable, current_principal, parse_body
 from hub.applications import service
 from hub.applications.model import RatingLevel, State, TrustLevel
 from hub.applications.queries import full_view, progress_view, rating_summary, work_queue
-from hub.applications.storage import MaterialStore
+from hub.applications.schemas import ResidentIn
+from hub.applications.storage import STORE
+from hub.zone import hub_zone
 
-__all__ = ["STORE", "routes"]
+__all__ = ["routes"]
 
-STORE = web.AppKey("material_store", MaterialStore)
 routes = RouteTable()
-HUB_ZONE = ZoneInfo("Asia/Shanghai")
 CLERKS = allow(Role.CLERK, Role.NODE, scope=Scope.OWN_BRANCH)
 OFFICERS = allow(Role.OFFICER, Role.SUPERVISOR)
 READERS = allow(
@@ -35,22 +35,6 @@ READERS = allow(
     scope=Scope.OWN_BRANCH,
     read_only=True,
 )
-_ZONES = available_timezones()
-
-
-class ResidentIn(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
-    document: str = Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
-    country: str = Field(pattern=r"^[A-Z]{2}$")
-    zone: str = "Europe/Rome"
-    lang: str = Field(default="zh", pattern=r"^(zh|en|it)$")
-
-    @field_validator("zone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        if value not in _ZONES:
-            raise ValueError("not an IANA time zone")
-        return value
 
 
 class OpenApplication(BaseModel):
@@ -83,29 +67,35 @@ class RatingIn(BaseModel):
     comment: str = Field(default="", max_length=2000)
 
 
-def _principal(request: web.Request) -> Principal:
-    principal = request[PRINCIPAL]
-    assert principal is not None  # every caller of these routes is admitted by declaration
-    return principal
+_principal = current_principal
 
 
 def _today(request: web.Request) -> Any:
-    return request.app[CLOCK].now().astimezone(HUB_ZONE).date()
+    return request.app[CLOCK].now().astimezone(hub_zone()).date()
+
+
+NUMBER_ATTEMPTS = 3
 
 
 async def _opened(
     request: web.Request, body: OpenApplication, actor: Principal, branch: str
 ) -> web.Response:
     now = request.app[CLOCK].now()
-    async with request.app[DB].transaction() as session:
-        app, code = await service.open_application(
-            session,
-            item_code=body.item_code,
-            resident=service.Resident(**body.resident.model_dump()),
-            actor=actor,
-            branch=branch,
-            now=now,
-        )
+    for attempt in range(NUMBER_ATTEMPTS):
+        try:
+            async with request.app[DB].transaction() as session:
+                app, code = await service.open_application(
+                    session,
+                    item_code=body.item_code,
+                    resident=service.Resident(**body.resident.model_dump()),
+                    actor=actor,
+                    branch=branch,
+                    now=now,
+                )
+            break
+        except IntegrityError:  # the random number was taken (rarely): draw another
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
     return web.json_response(
         {"number": app.number, "query_code": code, "state": app.state}, status=201
     )

@@ -7,9 +7,8 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Principal, Role, Scope
@@ -28,17 +27,19 @@ from hub.applications.model import (
     needs_follow_up,
     pending_allowed,
 )
-from hub.applications.models import (
+from hub.applications.storage import MaterialStore
+from hub.applications.tables import (
     Application,
     ApplicationEvent,
     ApplicationMaterial,
     DeficiencyNotice,
     Rating,
 )
-from hub.applications.storage import MaterialStore
-from hub.catalogue.service import get_item
+from hub.calendars.service import working_days
+from hub.catalogue.service import get_item, item_version
 from hub.db import audit_events
 from hub.govnet.service import forward_to_govnet
+from hub.zone import hub_zone
 
 __all__ = [
     "Resident",
@@ -46,6 +47,7 @@ __all__ = [
     "advance",
     "attach_material",
     "hash_query_code",
+    "load_by_code",
     "load_for",
     "material_states",
     "open_application",
@@ -55,7 +57,6 @@ __all__ = [
     "submit",
 ]
 
-HUB_ZONE = ZoneInfo("Asia/Shanghai")
 PENDING_WORKING_DAYS = 10
 
 
@@ -120,14 +121,6 @@ async def _transition(
     await audit_decision(session, actor, now, f"application.{target.value}", app, note)
 
 
-async def _free_number(session: AsyncSession, branch: str, now: datetime) -> str:
-    """A new application number not yet used (random numbers can meet, rarely)."""
-    while True:
-        number = new_number(branch, now)
-        if await session.scalar(select(Application.id).where(Application.number == number)) is None:
-            return number
-
-
 async def open_application(
     session: AsyncSession,
     *,
@@ -139,15 +132,19 @@ async def open_application(
     taken_in: TakenIn | None = None,
 ) -> tuple[Application, str]:
     """Open a draft. ``taken_in`` carries the number, query-code hash and guide version a branch
-    node already gave the resident while it worked on its own; the hub keeps them."""
-    item = await get_item(session, item_code, taken_in.item_version if taken_in else None)
+    node already gave the resident while it worked on its own; the hub keeps them.
+
+    A new number is random (40 bits a branch a day) and not checked first: should it meet one
+    already taken, the unique index refuses the insert and the caller opens it again in a new
+    transaction, which costs nothing on the way every other request takes."""
+    version = await item_version(session, item_code, taken_in.item_version if taken_in else None)
     query_code = "" if taken_in else new_query_code()
-    number = taken_in.number if taken_in else await _free_number(session, branch, now)
+    number = taken_in.number if taken_in else new_number(branch, now)
     app = Application(
         number=number,
         query_code_hash=taken_in.query_code_hash if taken_in else hash_query_code(query_code),
-        item_code=item.code,
-        item_version=item.version,
+        item_code=item_code,
+        item_version=version,
         branch=branch,
         owner=actor.subject,
         resident_name=resident.name,
@@ -160,19 +157,18 @@ async def open_application(
     )
     session.add(app)
     await session.flush()
-    session.add(
-        ApplicationEvent(
+    note = {"item": item_code, "version": version}
+    await session.execute(
+        insert(ApplicationEvent).values(
             application_id=app.id,
             at=now,
             actor=actor.subject,
             from_state=None,
             to_state=State.DRAFT.value,
-            note={"item": item.code, "version": item.version},
+            note=note,
         )
     )
-    await audit_decision(
-        session, actor, now, "application.opened", app, {"item": item.code, "version": item.version}
-    )
+    await audit_decision(session, actor, now, "application.opened", app, note)
     return app, query_code
 
 
@@ -316,10 +312,11 @@ async def accept(
             N_("Cannot accept: missing or invalid materials: {codes}."),
             params={"codes": ", ".join(d.material for d in remaining)},
         )
-    today = now.astimezone(HUB_ZONE).date()
+    today = now.astimezone(hub_zone()).date()
     app.accepted_at = now
-    app.deadline = add_working_days(today, int(guide["promised_days"]))
-    due = min(add_working_days(today, PENDING_WORKING_DAYS), app.deadline)
+    calendar = await working_days(session, "CN", today)
+    app.deadline = add_working_days(today, int(guide["promised_days"]), calendar)
+    due = min(add_working_days(today, PENDING_WORKING_DAYS, calendar), app.deadline)
     for code in pending:
         session.add(
             ApplicationMaterial(

@@ -1,5 +1,9 @@
 """Where the hub keeps material files."""
 
+from aiohttp import web
+
 from common.filestore import FileStore as MaterialStore
 
-__all__ = ["MaterialStore"]
+__all__ = ["STORE", "MaterialStore"]
+
+STORE = web.AppKey("material_store", MaterialStore)

@@ -8,11 +8,11 @@ from common.access import PUBLIC
 from common.errors import N_, Invalid
 from common.service import DB
 from common.web import RouteTable
-from hub.catalogue.data import CATEGORIES
-from hub.catalogue.service import current_items, get_item
+from hub.catalogue.service import OfficeContact, categories, current_items, get_item
 
-__all__ = ["routes"]
+__all__ = ["OFFICE_CONTACT", "routes"]
 
+OFFICE_CONTACT = web.AppKey("office_contact", OfficeContact)
 routes = RouteTable()
 
 
@@ -24,13 +24,13 @@ routes = RouteTable()
 )
 async def catalogue(request: web.Request) -> web.Response:
     category = request.query.get("category")
-    if category is not None and category not in CATEGORIES:
-        raise Invalid(
-            "catalogue.unknown_category",
-            N_("Unknown category {category}."),
-            params={"category": category[:40]},
-        )
     async with request.app[DB].transaction() as session:
+        if category is not None and category not in await categories(session):
+            raise Invalid(
+                "catalogue.unknown_category",
+                N_("Unknown category {category}."),
+                params={"category": category[:40]},
+            )
         items = await current_items(session, category=category)
     return web.json_response(
         [
@@ -40,6 +40,7 @@ async def catalogue(request: web.Request) -> web.Response:
                 "category": i.category,
                 "name_zh": i.name_zh,
                 "name_en": i.name_en,
+                "name_it": i.guide.get("name_it", i.name_en),
                 "promised_days": i.promised_days,
                 "needs_video": i.guide["needs_video"],
                 "zero_visit": i.guide["zero_visit"],
@@ -62,6 +63,8 @@ async def guide(request: web.Request) -> web.Response:
     async with request.app[DB].transaction() as session:
         item = await get_item(session, request.match_info["code"], int(raw) if raw else None)
     related = {"knowledge_base": f"/kb?category={item.category}", "consultation": "/consultations"}
+    contact = str(request.app[OFFICE_CONTACT])
     return web.json_response(
         {"version": item.version, "current": item.current, **item.guide, **related}
+        | {"contact": contact}
     )

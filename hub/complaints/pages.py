@@ -5,13 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from common.access import PUBLIC, Principal, Role
-from common.errors import DomainError
+from common.errors import REFUSALS, Refusal
 from common.i18n import translate
 from common.service import DB, PAGES
 from common.web import LOCALE, RouteTable
 from hub.complaints import service
 from hub.complaints.routes import OVERSEERS, _today, deadline_rows, lodge_from_form
-from hub.complaints.views import RULES, progress_view, read_lodging
+from hub.complaints.schemas import RULES, progress_view, read_lodging
 
 __all__ = ["page_routes"]
 
@@ -19,7 +19,7 @@ page_routes = RouteTable()
 TAGS = ("pages", "complaints")
 
 
-def _message(request: web.Request, exc: DomainError) -> str:
+def _message(request: web.Request, exc: Refusal) -> str:
     return translate(request.get(LOCALE, "zh"), exc.message, **exc.params)
 
 
@@ -38,7 +38,7 @@ async def form_sent(request: web.Request) -> web.Response:
         branch = form.branch or "MIL"
         actor = Principal(f"resident:{form.document}", Role.RESIDENT, branch=branch)
         c, code = await lodge_from_form(request, form, uploads, actor, branch)
-    except DomainError as exc:
+    except REFUSALS as exc:
         return pages.render(
             request,
             "complaints/lodge.html",
@@ -62,7 +62,7 @@ async def status_page(request: web.Request) -> web.Response:
             async with request.app[DB].sessions() as session:
                 c = await service.load_by_code(session, number, code)
                 view = progress_view(c, await service.documents(session, c), _today(request))
-        except DomainError as exc:
+        except REFUSALS as exc:
             error, status = _message(request, exc), exc.status
     return request.app[PAGES].render(
         request,

@@ -12,14 +12,15 @@ from common.access import PUBLIC, Principal, Role, Scope, allow
 from common.errors import N_, Invalid, NotFound
 from common.service import CLOCK, DB, audit
 from common.uploads import inspect_upload, read_multipart
-from common.web import PRINCIPAL, RouteTable, parse_body
+from common.web import RouteTable, current_principal, parse_body
 from hub.applications.storage import MaterialStore
 from hub.complaints import service
 from hub.complaints.model import urgency
-from hub.complaints.models import Complaint
+from hub.complaints.schemas import LodgingForm, progress_view, read_lodging, staff_view
 from hub.complaints.service import Complainant, Lodging
-from hub.complaints.views import LodgingForm, progress_view, read_lodging, staff_view
+from hub.complaints.tables import Complaint
 from hub.seal import HUB_SEAL
+from hub.zone import hub_date
 
 __all__ = ["COMPLAINT_STORE", "lodge_from_form", "routes"]
 
@@ -46,14 +47,11 @@ class Extension(Reason):
     days: int
 
 
-def _principal(request: web.Request) -> Principal:
-    principal = request[PRINCIPAL]
-    assert principal is not None  # admitted by the route's declaration
-    return principal
+_principal = current_principal
 
 
 def _today(request: web.Request) -> date:
-    return service.hub_date(request.app[CLOCK].now())
+    return hub_date(request.app[CLOCK].now())
 
 
 def _subject(c: Complaint) -> str:

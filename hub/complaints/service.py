@@ -7,7 +7,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,9 +15,9 @@ from common.access import Principal, Role
 from common.errors import N_, Forbidden, Invalid, NotFound
 from common.numbers import hash_query_code, new_query_code
 from common.uploads import Upload
-from hub.accounts.models import Staff
+from hub.accounts.tables import Staff
 from hub.applications.storage import MaterialStore
-from hub.catalogue.data import CATEGORIES
+from hub.catalogue.service import categories
 from hub.complaints.model import (
     Deadline,
     State,
@@ -28,18 +27,17 @@ from hub.complaints.model import (
     check_transition,
     running_deadline,
 )
-from hub.complaints.models import Complaint, ComplaintDocument
+from hub.complaints.tables import Complaint, ComplaintDocument
+from hub.zone import hub_date
 from signing.verify import DocumentStatus
 
 __all__ = [
-    "DEPARTMENTS",
-    "HUB_ZONE",
+    "HUB_OFFICE",
     "Complainant",
     "Lodging",
     "accept",
     "documents",
     "extend",
-    "hub_date",
     "load",
     "load_by_code",
     "lodge",
@@ -50,11 +48,8 @@ __all__ = [
     "timeline",
 ]
 
-HUB_ZONE = ZoneInfo("Asia/Shanghai")
-# the departments a complaint can be handed to: the catalogue's accepting departments
-DEPARTMENTS = {key: (zh, en) for key, (_, _, zh, en) in CATEGORIES.items()} | {
-    "hub_office": ("县海外服务中心", "Overseas Service Centre")
-}
+# a complaint goes to the accepting department of a published category, or to the hub itself
+HUB_OFFICE = "hub_office"
 HANDLER_ROLES = {Role.OFFICER.value, Role.SUPERVISOR.value}
 
 
@@ -73,10 +68,6 @@ class Lodging:
     facts: str
     request: str
     complainant: Complainant
-
-
-def hub_date(at: datetime) -> date:
-    return at.astimezone(HUB_ZONE).date()
 
 
 def _day(at: datetime | None) -> date | None:
@@ -225,7 +216,7 @@ async def accept(
     now: datetime,
 ) -> None:
     check_transition(State(c.state), State.ACCEPTED)
-    if department not in DEPARTMENTS:
+    if department != HUB_OFFICE and department not in await categories(session):
         raise Invalid(
             "complaint.unknown_department",
             N_("No department {code}."),

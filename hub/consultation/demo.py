@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.consultation.model import Topic
-from hub.consultation.models import Consultant
+from hub.consultation.tables import Consultant
 
 __all__ = ["ROSTER", "seed_consultants"]
 

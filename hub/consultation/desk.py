@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from common.errors import DomainError
+from common.errors import REFUSALS, Refusal
 from common.i18n import translate
 from common.pages import viewer_zone
 from common.service import DB, PAGES
-from common.web import LOCALE, PRINCIPAL, RouteTable
+from common.web import LOCALE, RouteTable, current_principal
 from hub.consultation import service
 from hub.consultation.model import LANGS
 from hub.consultation.routes import (
@@ -19,8 +19,9 @@ from hub.consultation.routes import (
     is_live,
     publish_consultation,
 )
+from hub.consultation.schemas import staff_view
 from hub.consultation.sessions import close_session, open_session
-from hub.consultation.views import staff_view
+from hub.zone import hub_zone
 
 __all__ = ["desk_routes"]
 
@@ -29,8 +30,7 @@ TAGS = ("pages", "consultation")
 
 
 async def _desk(request: web.Request, error: str = "", status: int = 200) -> web.Response:
-    principal = request[PRINCIPAL]
-    assert principal is not None
+    principal = current_principal(request)
     async with request.app[DB].sessions() as session:
         rows = await service.desk(session, principal)
         names = await service.staff_names(session, {c.consultant for c, _ in rows})
@@ -46,11 +46,11 @@ async def _desk(request: web.Request, error: str = "", status: int = 200) -> web
         rows=views,
         me=principal.subject,
         supervisor=principal.role.value == "supervisor",
-        viewer=viewer_zone(request, "Asia/Shanghai"),
+        viewer=viewer_zone(request, hub_zone().key),
     )
 
 
-def _failed(request: web.Request, exc: DomainError) -> str:
+def _failed(request: web.Request, exc: Refusal) -> str:
     return translate(request.get(LOCALE, "zh"), exc.message, **exc.params)
 
 
@@ -75,11 +75,10 @@ async def desk_page(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def open_from_desk(request: web.Request) -> web.StreamResponse:
-    principal = request[PRINCIPAL]
-    assert principal is not None
+    principal = current_principal(request)
     try:
         invitation = await open_session(request, request.match_info["number"], principal)
-    except DomainError as exc:
+    except REFUSALS as exc:
         return await _desk(request, _failed(request, exc), exc.status)
     raise web.HTTPSeeOther(f"{invitation['page']}&lang={request.get(LOCALE, 'zh')}")
 
@@ -91,11 +90,10 @@ async def open_from_desk(request: web.Request) -> web.StreamResponse:
     tags=TAGS,
 )
 async def end_from_desk(request: web.Request) -> web.StreamResponse:
-    principal = request[PRINCIPAL]
-    assert principal is not None
+    principal = current_principal(request)
     try:
         await close_session(request, request.match_info["number"], principal)
-    except DomainError as exc:
+    except REFUSALS as exc:
         return await _desk(request, _failed(request, exc), exc.status)
     raise _back(request)
 
@@ -114,7 +112,7 @@ async def _texts(request: web.Request, prefix: str) -> dict[str, str]:
 async def answer_from_desk(request: web.Request) -> web.StreamResponse:
     try:
         await answer_consultation(request, await _texts(request, "answer"))
-    except DomainError as exc:
+    except REFUSALS as exc:
         return await _desk(request, _failed(request, exc), exc.status)
     raise _back(request)
 
@@ -128,6 +126,6 @@ async def answer_from_desk(request: web.Request) -> web.StreamResponse:
 async def publish_from_desk(request: web.Request) -> web.StreamResponse:
     try:
         entry_id = await publish_consultation(request, await _texts(request, "question"), None)
-    except DomainError as exc:
+    except REFUSALS as exc:
         return await _desk(request, _failed(request, exc), exc.status)
     raise web.HTTPSeeOther(f"/kb/{entry_id}?lang={request.get(LOCALE, 'zh')}")

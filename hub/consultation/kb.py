@@ -7,15 +7,15 @@ from typing import Any
 from aiohttp import web
 
 from common.access import PUBLIC
-from common.errors import N_, DomainError, NotFound
+from common.errors import N_, REFUSALS, NotFound
 from common.i18n import translate
 from common.service import DB, PAGES
 from common.web import LOCALE, RouteTable
 from hub.consultation import service
 from hub.consultation.model import CATEGORY_TOPICS, TOPIC_LABELS, Topic
-from hub.consultation.models import KbEntry
 from hub.consultation.routes import parse_topic
-from hub.consultation.views import kb_view
+from hub.consultation.schemas import kb_view
+from hub.consultation.tables import KbEntry
 
 __all__ = ["kb_routes"]
 
@@ -87,7 +87,7 @@ async def search_page(request: web.Request) -> web.Response:
     entries: list[dict[str, Any]] = []
     try:
         query, topic, entries = await find(request)
-    except DomainError as exc:
+    except REFUSALS as exc:
         error, status = translate(lang, exc.message, **exc.params), exc.status
     return request.app[PAGES].render(
         request,

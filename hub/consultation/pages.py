@@ -11,12 +11,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from common.access import PUBLIC
-from common.errors import N_, DomainError
+from common.errors import N_, REFUSALS, Refusal
 from common.i18n import translate
 from common.pages import viewer_zone
 from common.service import CLOCK, DB, PAGES
 from common.web import LOCALE, RouteTable
-from hub.accounts.models import Office
+from hub.accounts.tables import Office
 from hub.consultation import service
 from hub.consultation.forms import BookingForm, RatingForm
 from hub.consultation.model import TOPIC_LABELS
@@ -26,8 +26,8 @@ from hub.consultation.routes import (
     rate_consultation,
     topic_slots,
 )
+from hub.consultation.schemas import progress_view
 from hub.consultation.sessions import resident_invitation
-from hub.consultation.views import progress_view
 
 __all__ = ["page_routes"]
 
@@ -36,7 +36,7 @@ TAGS = ("pages", "consultation")
 INVALID = N_("Some fields are missing or invalid.")
 
 
-def _message(request: web.Request, exc: DomainError) -> str:
+def _message(request: web.Request, exc: Refusal) -> str:
     return translate(request.get(LOCALE, "zh"), exc.message, **exc.params)
 
 
@@ -56,7 +56,7 @@ async def _book_page(
     if q.get("topic") and q.get("from") and not error:
         try:
             slots = (await topic_slots(request))[2]
-        except DomainError as exc:
+        except REFUSALS as exc:
             error, status = _message(request, exc), exc.status
     return request.app[PAGES].render(
         request,
@@ -99,7 +99,7 @@ async def book_sent(request: web.Request) -> web.Response:
     except ValidationError:
         text = translate(request.get(LOCALE, "zh"), INVALID)
         return await _book_page(request, text, 422, data)
-    except DomainError as exc:
+    except REFUSALS as exc:
         return await _book_page(request, _message(request, exc), exc.status, data)
     return request.app[PAGES].render(
         request,
@@ -128,7 +128,7 @@ async def _status_page(
     if number:
         try:
             view = await _status_view(request, number, code)
-        except DomainError as exc:
+        except REFUSALS as exc:
             error, status = _message(request, exc), exc.status
     return request.app[PAGES].render(
         request,
@@ -164,7 +164,7 @@ async def join_page(request: web.Request) -> web.StreamResponse:
         async with request.app[DB].sessions() as session:
             c = await service.load_by_code(session, number, code)
         invitation = resident_invitation(request, c)
-    except DomainError as exc:
+    except REFUSALS as exc:
         return await _status_page(request, number, code, _message(request, exc), exc.status)
     lang = request.get(LOCALE, "zh")
     raise web.HTTPSeeOther(f"{invitation['page']}&lang={lang}")
@@ -184,7 +184,7 @@ async def rate_sent(request: web.Request) -> web.StreamResponse:
     except ValidationError:
         text = translate(request.get(LOCALE, "zh"), INVALID)
         return await _status_page(request, number, code, text, 422)
-    except DomainError as exc:
+    except REFUSALS as exc:
         return await _status_page(request, number, code, _message(request, exc), exc.status)
     query = urlencode({"number": number, "code": code, "lang": request.get(LOCALE, "zh")})
     raise web.HTTPSeeOther(f"/consultations/status?{query}")

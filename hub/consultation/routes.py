@@ -12,16 +12,16 @@ from aiohttp import web
 from common.access import PUBLIC, Principal, Role, Scope, allow
 from common.errors import N_, Invalid
 from common.service import CLOCK, DB, audit
-from common.web import LOCALE, PRINCIPAL, RouteTable, parse_body
+from common.web import LOCALE, RouteTable, current_principal, parse_body
 from hub.consultation import service
 from hub.consultation.forms import AnswerForm, BookingForm, PublishForm, RatingForm
 from hub.consultation.model import LANGS, Topic
-from hub.consultation.models import Consultation
+from hub.consultation.schemas import progress_view, staff_view
 from hub.consultation.service import Asking
 from hub.consultation.sessions import close_session, open_session, resident_invitation
-from hub.consultation.views import progress_view, staff_view
+from hub.consultation.tables import Consultation
 from hub.schedules.model import ServiceType, SlotQuery, zone_named
-from hub.schedules.routes import booking_json, parse_day, slot_json
+from hub.schedules.schemas import booking_json, parse_day, slot_json
 from hub.schedules.service import SessionChoice, search
 from hub.schedules.tables import Booking
 from hub.sessions.live import LIVE
@@ -59,10 +59,7 @@ def parse_topic(text: str | None) -> Topic:
         ) from None
 
 
-def _principal(request: web.Request) -> Principal:
-    principal = request[PRINCIPAL]
-    assert principal is not None  # admitted by the route's declaration
-    return principal
+_principal = current_principal
 
 
 def _code(request: web.Request) -> str:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,16 +16,16 @@ from common.db import Database
 from common.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from common.i18n import translate
 from common.numbers import hash_query_code, new_query_code
-from hub.accounts.models import Staff
+from hub.accounts.tables import Staff
 from hub.consultation import model
 from hub.consultation.model import LANGS, TOPIC_LABELS, State, Timeline, Topic
-from hub.consultation.models import Consultant, Consultation, KbEntry
 from hub.consultation.search import Hit, fold, rank, terms
+from hub.consultation.tables import Consultant, Consultation, KbEntry
 from hub.schedules import service as schedules
 from hub.schedules.tables import Booking
+from hub.zone import hub_date
 
 __all__ = [
-    "HUB_ZONE",
     "MAX_CANDIDATES",
     "Asking",
     "answer",
@@ -35,7 +34,6 @@ __all__ = [
     "check_open",
     "desk",
     "finish",
-    "hub_date",
     "kb_entries",
     "kb_search",
     "load",
@@ -50,7 +48,6 @@ __all__ = [
     "timeline",
 ]
 
-HUB_ZONE = ZoneInfo("Asia/Shanghai")
 MAX_CANDIDATES = 2000  # the newest entries a search looks through
 
 
@@ -66,10 +63,6 @@ class Asking:
     country: str
     lang: str
     zone: str
-
-
-def hub_date(at: datetime) -> date:
-    return at.astimezone(HUB_ZONE).date()
 
 
 def subject(c: Consultation) -> str:

@@ -17,7 +17,7 @@ from common.errors import N_, Conflict, DomainError
 from common.service import CLOCK, DB, audit
 from hub.consultation import service
 from hub.consultation.model import SESSION_GRACE, State
-from hub.consultation.models import Consultation
+from hub.consultation.tables import Consultation
 from hub.sessions import service as video
 from hub.sessions.live import LIVE
 

@@ -16,9 +16,9 @@ from common.service import CLOCK, DB, audit
 from common.web import RouteTable, parse_body
 from hub.mediation import service
 from hub.mediation.model import CaseState, Step
-from hub.mediation.models import CaseSession
 from hub.mediation.routes import MEDIATOR, OpenSession, case_subject, mediator_step, principal_of
 from hub.mediation.service import CaseFile
+from hub.mediation.tables import CaseSession
 from hub.sessions import service as video
 from hub.sessions.live import LIVE
 

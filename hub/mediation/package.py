@@ -21,10 +21,10 @@ from common.service import AUDIT, CLOCK, DB, audit
 from common.web import RouteTable
 from hub.mediation import service
 from hub.mediation.model import Step
-from hub.mediation.models import SignedPackage
 from hub.mediation.routes import READERS, _visible, principal_of
 from hub.mediation.runtime import MEDIATION
 from hub.mediation.service import CaseFile
+from hub.mediation.tables import SignedPackage
 from hub.pki import PKI
 from hub.seal import HUB_SEAL
 from hub.sessions import service as video

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from common.access import PUBLIC, Role, allow
-from common.errors import DomainError
+from common.errors import REFUSALS, Refusal
 from common.i18n import translate
 from common.service import DB, PAGES
 from common.web import LOCALE, RouteTable
@@ -27,7 +27,7 @@ from hub.mediation.routes import (
     mediator_step,
     principal_of,
 )
-from hub.mediation.views import staff_view
+from hub.mediation.schemas import staff_view
 
 __all__ = ["page_routes"]
 
@@ -36,7 +36,7 @@ TAGS = ("pages", "mediation")
 AUDITORS = allow(Role.AUDITOR, Role.SUPERVISOR, read_only=True)
 
 
-def _message(request: web.Request, exc: DomainError) -> str:
+def _message(request: web.Request, exc: Refusal) -> str:
     return translate(request.get(LOCALE, "zh"), exc.message, **exc.params)
 
 
@@ -93,7 +93,7 @@ async def _case_response(request: web.Request, error: str = "", status: int = 20
 async def _form_step(request: web.Request, run: Any) -> web.Response:
     try:
         await run(await request.post())
-    except DomainError as exc:
+    except REFUSALS as exc:
         return await _case_response(request, _message(request, exc), exc.status)
     raise web.HTTPSeeOther(f"/mediation/cases/{request.match_info['number']}")
 
@@ -160,7 +160,7 @@ async def party_page(request: web.Request) -> web.Response:
     if number:
         try:
             view = await party_case(request, number, code)
-        except DomainError as exc:
+        except REFUSALS as exc:
             error, status = _message(request, exc), exc.status
     return _render(request, "party.html", status, v=view, number=number, code=code, error=error)
 
@@ -171,7 +171,7 @@ async def party_page(request: web.Request) -> web.Response:
 async def statistics_page(request: web.Request) -> web.Response:
     try:
         figures = await statistics_of(request)
-    except DomainError as exc:
+    except REFUSALS as exc:
         return _render(
             request,
             "statistics.html",
@@ -204,7 +204,7 @@ async def audit_case_page(request: web.Request) -> web.Response:
     number = request.match_info["number"]
     try:
         row, verdict = await verify_latest(request, number)
-    except DomainError as exc:
+    except REFUSALS as exc:
         return _render(
             request,
             "audit_case.html",

@@ -18,8 +18,8 @@ from hub.mediation import service, signing
 from hub.mediation.model import Step
 from hub.mediation.routes import MEDIATOR, READERS, _visible, principal_of
 from hub.mediation.runtime import MEDIATION
+from hub.mediation.schemas import party_view
 from hub.mediation.service import signer_key
-from hub.mediation.views import party_view
 from hub.signatures.consent import enrol_resident
 from hub.signatures.runtime import SIGNATURES
 

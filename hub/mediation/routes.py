@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.access import Principal, Role, Scope, allow
 from common.errors import N_, Invalid, NotFound
 from common.service import CLOCK, DB, audit
-from common.web import PRINCIPAL, RouteTable, parse_body
+from common.web import RouteTable, current_principal, parse_body
 from hub.mediation import service
 from hub.mediation.model import CaseState, Step
-from hub.mediation.models import CaseNote, MediationCase
 from hub.mediation.runtime import MEDIATION
+from hub.mediation.schemas import staff_view
 from hub.mediation.service import CaseFile, NewCase, NewPerson
-from hub.mediation.views import staff_view
+from hub.mediation.tables import CaseNote, MediationCase
 
 __all__ = ["MEDIATOR", "OPENERS", "READERS", "STATS", "case_subject", "routes"]
 
@@ -73,10 +73,7 @@ class Reason(BaseModel):
     reason: str = Field(min_length=1, max_length=5000)
 
 
-def principal_of(request: web.Request) -> Principal:
-    principal = request[PRINCIPAL]
-    assert principal is not None  # admitted by the route's declaration
-    return principal
+principal_of = current_principal
 
 
 def case_subject(case: MediationCase) -> str:

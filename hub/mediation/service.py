@@ -8,8 +8,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +17,7 @@ from common.access import Principal, Role
 from common.errors import N_, Forbidden, Invalid, NotFound
 from common.filestore import FileStore
 from common.numbers import hash_query_code, new_query_code
-from hub.accounts.models import Office, Staff
+from hub.accounts.tables import Office, Staff
 from hub.mediation.model import (
     MEDIATOR,
     CaseRecord,
@@ -32,7 +31,8 @@ from hub.mediation.model import (
     coverage,
     text_sha256,
 )
-from hub.mediation.models import (
+from hub.mediation.pdf import render_text_pdf
+from hub.mediation.tables import (
     CaseDocument,
     CaseNote,
     CaseSession,
@@ -40,11 +40,10 @@ from hub.mediation.models import (
     MediationCase,
     Participant,
 )
-from hub.mediation.pdf import render_text_pdf
 from hub.mediation.template import Person, agreement_text, statement_text
+from hub.zone import hub_date
 
 __all__ = [
-    "HUB_ZONE",
     "CaseFile",
     "NewCase",
     "NewPerson",
@@ -53,19 +52,12 @@ __all__ = [
     "document_coverage",
     "draft_agreement",
     "draft_statement",
-    "hub_date",
     "load",
     "open_case",
     "party_by_code",
     "require_mediator",
     "signer_key",
 ]
-
-HUB_ZONE = ZoneInfo("Asia/Shanghai")
-
-
-def hub_date(at: datetime) -> date:
-    return at.astimezone(HUB_ZONE).date()
 
 
 def signer_key(p: Participant) -> str:

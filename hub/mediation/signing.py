@@ -24,9 +24,9 @@ from common.signing_stores import DbCodeStore
 from hub.auditlog.tables import code_steps
 from hub.mediation import service
 from hub.mediation.model import CaseState, SigningPlan, Step, check_signer
-from hub.mediation.models import CaseDocument, CaseSignature, MediationCase, Participant
 from hub.mediation.runtime import MEDIATION
 from hub.mediation.service import CaseFile, signer_key
+from hub.mediation.tables import CaseDocument, CaseSignature, MediationCase, Participant
 from hub.pki import PKI
 from hub.signatures.consent import FaceOk, checked_face, secret_of
 from hub.signatures.runtime import SIGNATURES
@@ -275,6 +275,7 @@ async def sign_as_party(
             authorization=auth,
             at=now,
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             field=f"Party{me.id}",
             reason=reason,
             placement=_placement(doc, signer),
@@ -344,6 +345,7 @@ async def sign_as_mediator(
             signer=signer,
             field="Mediator",
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             reason="Mediator",
             placement=_placement(doc, "mediator"),
         )
@@ -399,6 +401,7 @@ async def _seal_if_due(request: web.Request, number: str, doc_id: int, last: str
             signer=seal,
             field="HubSeal",
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             reason="Sealed by the hub",
             placement=_placement(doc, "seal"),
         )

@@ -18,8 +18,8 @@ from common.errors import N_, Invalid
 from common.httpsig import load_public_key
 from common.service import CLOCK, DB
 from common.web import RouteTable
-from hub.applications.routes import STORE
-from hub.nodelink.inbox import IntakeMessage, apply_intake
+from hub.applications.storage import STORE
+from hub.nodelink.service import IntakeMessage, apply_intake
 from signing.sealed import InMemoryReplayStore, ReplayStore, open_sealed
 
 __all__ = ["HUB_NAME", "NODELINK", "NodeLink", "routes"]

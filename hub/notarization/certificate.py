@@ -14,17 +14,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import qrcode
 
 from common.errors import N_
 from common.i18n import translate
 from hub.notarization.model import ActKind
+from hub.zone import hub_zone
 
 __all__ = ["CertificateText", "render_certificate"]
 
-HUB_ZONE = ZoneInfo("Asia/Shanghai")
 STATEMENT = (
     N_("The person named above appeared before the notary by recorded video link."),
     N_("The person proved their identity by face verification at the branch."),
@@ -146,7 +145,7 @@ def _first_page(cert: CertificateText) -> bytes:
         page.para(_statement(cert, "en"), 9, limit=100)
     page.y -= 6
     page.line(f"公证员 Notary: {cert.notary_name}", 11)
-    page.line(f"{cert.dated.astimezone(HUB_ZONE):%Y-%m-%d}  Wencheng, Zhejiang", 11, gap=16)
+    page.line(f"{cert.dated.astimezone(hub_zone()):%Y-%m-%d}  Wencheng, Zhejiang", 11, gap=16)
     page.line("核验码 Verification code:", 11)
     page.line(cert.verification_code, 16)
     page.line(cert.verify_url, 8)

@@ -20,6 +20,7 @@ from hub.notarization.model import OPEN
 from hub.notarization.routes import principal
 from hub.notarization.tables import notarial_acts
 from hub.pki import PKI
+from hub.zone import hub_zone
 
 __all__ = ["MAX_PDF", "day_bounds", "queue_of", "routes"]
 
@@ -43,7 +44,7 @@ def _day(text: str | None, name: str) -> date | None:
 
 def day_bounds(day: date, request: web.Request) -> tuple[datetime, datetime]:
     """The viewer's calendar day as a UTC interval."""
-    zone = viewer_zone(request, "Asia/Shanghai")
+    zone = viewer_zone(request, hub_zone().key)
     start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
     return start, start + timedelta(days=1)
 

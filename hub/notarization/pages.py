@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp import web
 
 from common.access import PUBLIC, Role, allow
-from common.errors import N_, DomainError
-from common.i18n import translate
+from common.errors import N_, REFUSALS, DomainError
+from common.i18n import translate, translator
 from common.pages import viewer_zone
 from common.service import CLOCK, DB, PAGES
 from common.web import LOCALE, RouteTable
@@ -20,6 +20,7 @@ from hub.notarization.archive import act_view
 from hub.notarization.model import KINDS
 from hub.notarization.routes import principal
 from hub.sessions.live import LIVE
+from hub.zone import hub_zone
 from media.browser import browser_messages
 
 __all__ = ["page_routes"]
@@ -61,7 +62,7 @@ def _messages(locale: str) -> dict[str, str]:
 def _when(value: str | None, request: web.Request) -> str:
     if not value:
         return ""
-    zone = viewer_zone(request, "Asia/Shanghai")
+    zone = viewer_zone(request, hub_zone().key)
     return datetime.fromisoformat(value).astimezone(zone).strftime("%Y-%m-%d %H:%M ") + zone.key
 
 
@@ -75,7 +76,7 @@ def _render(request: web.Request, template: str, **context: Any) -> web.Response
             "messages": _messages(request[LOCALE]),
             "lang": request[LOCALE],
             "states": STATES,
-            "zone": viewer_zone(request, "Asia/Shanghai").key,
+            "zone": viewer_zone(request, hub_zone().key).key,
             "titles": {t.value: translate(request[LOCALE], k.title) for t, k in KINDS.items()},
         },
         **context,
@@ -88,7 +89,7 @@ def _render(request: web.Request, template: str, **context: Any) -> web.Response
 async def notary_day(request: web.Request) -> web.Response:
     day = (
         desk._day(request.query.get("day"), "day")
-        or request.app[CLOCK].now().astimezone(viewer_zone(request, "Asia/Shanghai")).date()
+        or request.app[CLOCK].now().astimezone(viewer_zone(request, hub_zone().key)).date()
     )
     acts = await desk.queue_of(request, principal(request).subject, day)
     return _render(request, "notarization/notary_day.html", day=day, acts=acts)
@@ -113,7 +114,7 @@ async def notary_act(request: web.Request) -> web.Response:
     act = await _act_for_staff(request)
     live = request.app[LIVE]
     media = {
-        "messages": browser_messages(request[LOCALE]),
+        "messages": browser_messages(translator(request[LOCALE])),
         "signalBase": "/api/sessions/",
         "iceServers": live.turn.browser_ice_servers("browser", live.clock),
         "lang": request[LOCALE],
@@ -167,7 +168,7 @@ async def _verify_page(
                 if pdf
                 else archive.public_status(request.app[DB], code)
             )
-        except DomainError as exc:
+        except REFUSALS as exc:
             error, status = translate(request[LOCALE], exc.message), exc.status
     return _render(
         request, "notarization/verify.html", code=code, found=found, error=error, status=status

@@ -9,11 +9,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from common.access import PUBLIC, Principal, Role, Scope, allow
+from common.access import PUBLIC, Role, Scope, allow
 from common.auditlog.routes import AUDIT_LOG
 from common.errors import N_, Invalid
 from common.service import CLOCK, DB
-from common.web import PRINCIPAL, RouteTable, parse_body
+from common.web import PRINCIPAL, RouteTable, current_principal, parse_body
 from hub.notarization import archive, service, signing
 from hub.notarization.archive import act_view
 from hub.notarization.model import Step
@@ -55,10 +55,7 @@ class Reason(BaseModel):
     reason: str = Field(max_length=4000)
 
 
-def principal(request: web.Request) -> Principal:
-    found = request[PRINCIPAL]
-    assert found is not None  # admitted by the route's declaration
-    return found
+principal = current_principal
 
 
 def now(request: web.Request) -> datetime:

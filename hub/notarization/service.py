@@ -17,15 +17,15 @@ from common.access import Principal, Role
 from common.audit import record
 from common.db import Database
 from common.errors import N_, Conflict, Forbidden, Invalid, NotFound
-from hub.accounts.models import Staff
-from hub.applications.models import Application
+from hub.accounts.tables import Staff
 from hub.applications.service import load_by_code
+from hub.applications.tables import Application
 from hub.db import audit_events
 from hub.notarization import model
 from hub.notarization.model import ActState, JournalEntry, Step
 from hub.notarization.tables import journal, notarial_acts
 from hub.schedules.service import booking_by_reference
-from hub.sessions.models import VideoSession
+from hub.sessions.tables import VideoSession
 from hub.signatures.consent import checked_face
 from hub.signatures.service import resident_id_of
 

@@ -43,7 +43,8 @@ from hub.notarization.service import (
     write_journal,
 )
 from hub.pki import HubPki
-from hub.signatures.service import RequestState, check_pdf, load_request
+from hub.signatures.model import RequestState, check_pdf
+from hub.signatures.service import load_request
 from hub.signatures.tables import signing_requests
 from signing.ca import Role as CaRole
 from signing.pades import Placement, sign_pdf
@@ -252,6 +253,7 @@ async def witness(
                 signer=signer,
                 field="Witness",
                 timestamper=pki.timestamper(),
+                evidence=pki.evidence(),
                 reason="Witnessed at the branch",
                 placement=WITNESS,
             )
@@ -289,6 +291,7 @@ async def issue(
             signer=notary,
             field="Notary",
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             reason="Notarized",
             placement=NOTARY,
         )
@@ -297,6 +300,7 @@ async def issue(
             signer=seal,
             field="Seal",
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             reason="Sealed by the hub",
             placement=SEAL,
         )

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.passwords import hash_password
-from hub.accounts.models import Office, Staff
+from hub.accounts.tables import Office, Staff
 from hub.schedules.model import WeeklyHours
 from hub.schedules.tables import (
     HubShift,

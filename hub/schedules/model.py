@@ -3,8 +3,9 @@
 A slot is where the branch is open, the hub's shift for that branch is on, an eligible notary or
 mediator is available (and not absent or booked) and a room big enough is free, minus each
 side's public holidays, cut into fixed-length slots on a 15-minute grid in UTC. Holidays come
-from the ``holidays`` package, including China's make-up working days (调休): a Saturday or
-Sunday that is a working day opens with the office's ``makeup_weekday`` hours.
+from the calendars the office published (``hub.calendars``) and, for years no file covers, from
+the ``holidays`` package, including China's make-up working days (调休): a Saturday or Sunday
+that is a working day opens with the office's ``makeup_weekday`` hours.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from enum import StrEnum
 from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 from common.errors import N_, Invalid
+from hub.calendars import model as calendars
+from hub.calendars.model import PublishedYear
 from hub.schedules.intervals import (
     DAY_MINUTES,
     Span,
@@ -126,23 +127,24 @@ def _minutes(text: str) -> int:
     return int(hours) * 60 + int(minutes or 0)
 
 
-def country_days(country: str, first: date, last: date) -> tuple[frozenset[date], frozenset[date]]:
-    """Public days off and weekend make-up working days of ``country`` between two dates."""
+def country_days(
+    country: str,
+    first: date,
+    last: date,
+    published: Mapping[int, PublishedYear] | None = None,
+) -> tuple[frozenset[date], frozenset[date]]:
+    """Public days off and weekend make-up working days of ``country`` between two dates.
+
+    Years the office published a calendar for (``published``) come from that file alone.
+    """
     try:
-        calendar = holidays.country_holidays(country, years=range(first.year, last.year + 1))
-    except NotImplementedError:
+        return calendars.country_days(country, first, last, published)
+    except LookupError:
         raise Invalid(
             "schedules.bad_country",
             N_("No public holidays are known for country {country}."),
             params={"country": country},
         ) from None
-    off = frozenset(d for d in calendar if first <= d <= last)
-    makeup = frozenset(
-        d
-        for d in (first + timedelta(days=i) for i in range((last - first).days + 1))
-        if d.weekday() >= 5 and calendar.is_working_day(d)
-    )
-    return off, makeup
 
 
 @dataclass(frozen=True)

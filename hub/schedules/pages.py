@@ -5,32 +5,31 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from common.access import PUBLIC
-from common.errors import DomainError
+from common.errors import REFUSALS, Refusal
 from common.i18n import translate
 from common.pages import viewer_zone
 from common.service import CLOCK, DB, PAGES
-from common.web import LOCALE, PRINCIPAL, RouteTable
-from hub.accounts.models import Office
+from common.web import LOCALE, RouteTable, current_principal
+from hub.accounts.tables import Office
 from hub.schedules import service
 from hub.schedules.model import ServiceType, zone_named
 from hub.schedules.routes import MANAGERS, STAFF_CALENDAR, BookingForm, book_for, query_from
 from hub.schedules.tables import Booking, NotificationLog
+from hub.zone import hub_zone
 
 __all__ = ["page_routes"]
 
 page_routes = RouteTable()
 TAGS = ("pages", "schedules")
-HUB_ZONE = ZoneInfo("Asia/Shanghai")
 
 
-def _message(request: web.Request, exc: DomainError) -> str:
+def _message(request: web.Request, exc: Refusal) -> str:
     return translate(request.get(LOCALE, "zh"), exc.message, **exc.params)
 
 
@@ -56,7 +55,7 @@ async def _search(request: web.Request, error: str = "", status: int = 200) -> w
             found = await service.search(
                 request.app[DB], query, branch=branch, now=request.app[CLOCK].now()
             )
-        except DomainError as exc:
+        except REFUSALS as exc:
             error, status = _message(request, exc), exc.status
     today = request.app[CLOCK].now().astimezone(zone).date()
     return request.app[PAGES].render(
@@ -75,7 +74,7 @@ async def _search(request: web.Request, error: str = "", status: int = 200) -> w
         slots=found,
         searched=bool(request.query.get("from")),
         error=error,
-        hub_zone=HUB_ZONE,
+        hub_zone=hub_zone(),
     )
 
 
@@ -107,7 +106,7 @@ async def book_page(request: web.Request) -> web.StreamResponse:
             translate(request.get(LOCALE, "zh"), "Some fields are missing or invalid."),
             422,
         )
-    except DomainError as exc:
+    except REFUSALS as exc:
         return await _search(request, _message(request, exc), exc.status)
     raise web.HTTPSeeOther(f"/schedules/bookings/{booking.reference}?tz={booking.resident_zone}")
 
@@ -136,7 +135,7 @@ async def booking_page(request: web.Request) -> web.Response:
         booking=booking,
         branch=branch,
         branch_zone=zone_named(branch.timezone),
-        hub_zone=HUB_ZONE,
+        hub_zone=hub_zone(),
         log=[(entry, json.loads(entry.body)) for entry in log],
     )
 
@@ -148,15 +147,14 @@ async def booking_page(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def my_day(request: web.Request) -> web.Response:
-    principal = request[PRINCIPAL]
-    assert principal is not None
+    principal = current_principal(request)
     now = request.app[CLOCK].now()
     raw = request.query.get("date")
     try:
-        day = datetime.fromisoformat(raw).date() if raw else now.astimezone(HUB_ZONE).date()
+        day = datetime.fromisoformat(raw).date() if raw else now.astimezone(hub_zone()).date()
     except ValueError:
-        day = now.astimezone(HUB_ZONE).date()
-    lo = datetime(day.year, day.month, day.day, tzinfo=HUB_ZONE).astimezone(UTC)
+        day = now.astimezone(hub_zone()).date()
+    lo = datetime(day.year, day.month, day.day, tzinfo=hub_zone()).astimezone(UTC)
     async with request.app[DB].sessions() as session:
         rows = await service.staff_bookings(session, principal.subject, lo, lo + timedelta(days=1))
         zones = {
@@ -167,7 +165,7 @@ async def my_day(request: web.Request) -> web.Response:
         "schedules/my_day.html",
         day=day,
         rows=[(b, zones[b.branch_code]) for b in rows],
-        hub_zone=HUB_ZONE,
+        hub_zone=hub_zone(),
         principal=principal,
     )
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import partial
-from typing import Any
 
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, Field
@@ -12,14 +11,15 @@ from pydantic import AwareDatetime, BaseModel, Field
 from common.access import PUBLIC, Principal, Role, Scope, allow
 from common.errors import N_, Forbidden, Invalid
 from common.service import CLOCK, DB, audit
-from common.web import PRINCIPAL, RouteTable, parse_body
+from common.web import RouteTable, current_principal, parse_body
 from hub.schedules import service
 from hub.schedules.ics import calendar_file
-from hub.schedules.model import ServiceType, Slot, SlotQuery, zone_named
+from hub.schedules.model import ServiceType, SlotQuery, zone_named
 from hub.schedules.reminders import send_due
+from hub.schedules.schemas import booking_json, parse_day, parse_service, slot_json
 from hub.schedules.tables import Booking, StaffAbsence
 
-__all__ = ["api_routes", "book_for", "parse_day", "parse_service"]
+__all__ = ["api_routes", "book_for"]
 
 api_routes = RouteTable()
 TAGS = ("schedules",)
@@ -54,28 +54,6 @@ class AbsenceForm(BaseModel):
     reason: str = Field(min_length=1, max_length=200)
 
 
-def parse_day(text: str | None, name: str) -> date:
-    try:
-        return date.fromisoformat(text or "")
-    except ValueError:
-        raise Invalid(
-            "schedules.bad_date",
-            N_("{name} is not a date ({value}); write it as YYYY-MM-DD."),
-            params={"name": name, "value": text or ""},
-        ) from None
-
-
-def parse_service(text: str | None) -> ServiceType:
-    try:
-        return ServiceType(text or "")
-    except ValueError:
-        raise Invalid(
-            "schedules.bad_service",
-            N_("Unknown service {value}; choose notarization, mediation or consultation."),
-            params={"value": text or ""},
-        ) from None
-
-
 def query_from(request: web.Request) -> tuple[str, SlotQuery]:
     q = request.query
     try:
@@ -87,34 +65,6 @@ def query_from(request: web.Request) -> tuple[str, SlotQuery]:
         parse_service(q.get("service")), first, parse_day(q.get("to", str(first)), "to"), party
     )
     return q.get("branch", "MIL"), query
-
-
-def slot_json(slot: Slot, viewer: str) -> dict[str, Any]:
-    return {
-        "start": slot.start.isoformat(),
-        "end": slot.end.isoformat(),
-        "staff": slot.staff,
-        "room": slot.room,
-        "branch_local": slot.branch_start.isoformat(),
-        "hub_local": slot.hub_start.isoformat(),
-        "viewer_local": slot.start.astimezone(zone_named(viewer)).isoformat(),
-    }
-
-
-def booking_json(booking: Booking) -> dict[str, Any]:
-    resident = zone_named(booking.resident_zone)
-    return {
-        "reference": booking.reference,
-        "service": booking.service,
-        "branch": booking.branch_code,
-        "staff": booking.staff_username,
-        "room": booking.room_code,
-        "status": booking.status,
-        "start": booking.starts_at.isoformat(),
-        "end": booking.ends_at.isoformat(),
-        "resident_local": booking.starts_at.astimezone(resident).isoformat(),
-        "party_size": booking.party_size,
-    }
 
 
 def recorder(request: web.Request) -> service.Recorder:
@@ -145,8 +95,7 @@ async def slots(request: web.Request) -> web.Response:
 )
 async def create_booking(request: web.Request) -> web.Response:
     form = await parse_body(request, BookingForm)
-    principal = request[PRINCIPAL]
-    assert principal is not None
+    principal = current_principal(request)
     if principal.branch != form.branch:
         raise Forbidden("schedules.other_branch", N_("Clerks book only at their own branch."))
     booking = await book_for(request, form, principal.subject)
@@ -244,8 +193,7 @@ async def booking_ics(request: web.Request) -> web.Response:
 
 
 def own_calendar(request: web.Request) -> Principal:
-    principal = request[PRINCIPAL]
-    assert principal is not None
+    principal = current_principal(request)
     if principal.subject != request.match_info["username"]:
         raise Forbidden("schedules.not_yours", N_("You may see only your own calendar."))
     return principal

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import Database
 from common.errors import N_, Conflict, Invalid, NotFound
-from hub.accounts.models import Office, Staff
+from hub.accounts.tables import Office, Staff
+from hub.calendars.service import published_years
 from hub.schedules import model
 from hub.schedules.reminders import cancel_reminders, plan_reminders
 from hub.schedules.tables import (
@@ -73,10 +74,16 @@ async def _office(session: AsyncSession, code: str) -> Office:
     return office
 
 
-def _calendar(
-    office: Office, hours: model.WeeklyHours, first: date, last: date, zone: str | None = None
+async def _calendar(
+    session: AsyncSession,
+    office: Office,
+    hours: model.WeeklyHours,
+    first: date,
+    last: date,
+    zone: str | None = None,
 ) -> model.Calendar:
-    off, makeup = model.country_days(office.country, first, last)
+    published = await published_years(session, office.country, first, last)
+    off, makeup = model.country_days(office.country, first, last, published)
     return model.Calendar(zone or office.timezone, hours, off, makeup)
 
 
@@ -86,7 +93,7 @@ async def _branch_calendar(
     where = OfficeHours.office_code == branch.code
     hours = (await session.scalars(select(OfficeHours).where(where))).all()
     closed = select(OfficeClosure.day).where(OfficeClosure.office_code == branch.code)
-    calendar = _calendar(branch, _weekly(hours), first, last)
+    calendar = await _calendar(session, branch, _weekly(hours), first, last)
     extra = frozenset((await session.scalars(closed)).all())
     return model.Calendar(
         calendar.zone, calendar.hours, calendar.days_off | extra, calendar.makeup_days
@@ -105,7 +112,7 @@ async def _hub_shift(
             params={"code": branch.code},
         )
     hub = await _office(session, shifts[0].hub_code)
-    return _calendar(hub, _weekly(shifts), first, last)
+    return await _calendar(session, hub, _weekly(shifts), first, last)
 
 
 async def load_desk(
@@ -162,7 +169,8 @@ async def _staff(
     ).all()
     out = []
     for username, (role, office, slots) in people.items():
-        calendar = _calendar(office, _weekly(slots), first, last, zone=slots[0].timezone)
+        zone = slots[0].timezone
+        calendar = await _calendar(session, office, _weekly(slots), first, last, zone=zone)
         away = tuple((a.starts_at, a.ends_at) for a in absences if a.username == username)
         out.append(model.StaffSchedule(username, role, calendar, away))
     return out

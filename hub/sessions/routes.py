@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from common.access import PUBLIC, Role, allow
 from common.errors import N_, Conflict
+from common.i18n import translator
 from common.service import CLOCK, DB, PAGES
 from common.web import LOCALE, PRINCIPAL, RouteTable, parse_body
 from common.websockets import text_socket
@@ -195,7 +196,7 @@ async def page(request: web.Request) -> web.Response:
     return request.app[PAGES].render(
         request,
         "media_session.html",
-        messages=browser_messages(locale),
+        messages=browser_messages(translator(locale)),
         signal_base="/api/sessions/",
         ice_servers=live.turn.browser_ice_servers("browser", live.clock),
     )

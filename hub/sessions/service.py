@@ -14,7 +14,7 @@ from common.audit import record
 from common.db import Database
 from common.errors import N_, Conflict, NotFound
 from hub.db import audit_events
-from hub.sessions.models import RecordedSegment, VideoSession
+from hub.sessions.tables import RecordedSegment, VideoSession
 from media import LoggedEvent, Segment
 
 __all__ = [

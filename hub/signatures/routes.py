@@ -13,12 +13,12 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.access import PUBLIC, Principal, Role, allow
+from common.access import PUBLIC, Role, allow
 from common.errors import N_, Conflict, Invalid, NotFound
 from common.service import CLOCK, DB, audit
-from common.web import PRINCIPAL, RouteTable, parse_body
-from hub.applications.models import Application
+from common.web import PRINCIPAL, RouteTable, current_principal, parse_body
 from hub.applications.service import load_by_code
+from hub.applications.tables import Application
 from hub.signatures.consent import enrol_resident
 from hub.signatures.runtime import SIGNATURES
 from hub.signatures.service import (
@@ -54,10 +54,7 @@ class NewRequest(BaseModel):
     document: str = Field(description="The PDF, base64")
 
 
-def _principal(request: web.Request) -> Principal:
-    principal = request[PRINCIPAL]
-    assert principal is not None  # admitted by the route's declaration
-    return principal
+_principal = current_principal
 
 
 def _now(request: web.Request) -> datetime:

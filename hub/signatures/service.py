@@ -13,7 +13,6 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -22,34 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.access import Principal
 from common.audit import record
 from common.db import Database
-from common.errors import N_, Conflict, Invalid, NotFound
-from hub.applications.models import Application
+from common.errors import N_, Conflict, NotFound
 from hub.applications.storage import MaterialStore
+from hub.applications.tables import Application
 from hub.db import audit_events
+from hub.signatures.model import RequestState, check_pdf
 from hub.signatures.tables import signing_requests
 
-__all__ = ["RequestState", "SignatureStep", "advance", "create_request", "load_request"]
-
-MAX_PDF = 20 * 1024 * 1024
-
-
-class RequestState(StrEnum):
-    AWAITING_RESIDENT = "awaiting_resident"
-    RESIDENT_SIGNED = "resident_signed"
-    WITNESSED = "witnessed"  # a notarial act: the branch clerk co-signed after the resident
-    NOTARIZED = "notarized"
-    SEALED = "sealed"
+__all__ = ["SignatureStep", "advance", "create_request", "load_request", "resident_id_of"]
 
 
 def resident_id_of(app: Application) -> str:
     return f"resident:{app.resident_document}"
-
-
-def check_pdf(data: bytes) -> None:
-    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-1024:]:
-        raise Invalid("signing.not_a_pdf", N_("The document must be a PDF file."))
-    if len(data) > MAX_PDF:
-        raise Invalid("signing.too_large", N_("The document is larger than 20 MB."))
 
 
 async def create_request(
@@ -115,15 +98,6 @@ async def load_request(session: AsyncSession, request_id: str) -> Any:
     if row is None:
         raise NotFound("signing.no_request", N_("No such signing request."))
     return row
-
-
-def expect_state(row: Any, state: RequestState) -> None:
-    if row.state != state.value:
-        raise Conflict(
-            "signing.wrong_state",
-            N_("This document cannot be signed now (it is {state})."),
-            params={"state": row.state},
-        )
 
 
 @dataclass(frozen=True)

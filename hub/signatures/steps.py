@@ -22,15 +22,10 @@ from hub.notarization import signing as act_signing
 from hub.notarization.tables import notarial_acts
 from hub.pki import PKI
 from hub.signatures.consent import FaceOk, checked_face, secret_of
+from hub.signatures.model import RequestState, expect_state
 from hub.signatures.routes import _now, _principal, _resident
 from hub.signatures.runtime import SIGNATURES
-from hub.signatures.service import (
-    RequestState,
-    SignatureStep,
-    advance,
-    expect_state,
-    load_request,
-)
+from hub.signatures.service import SignatureStep, advance, load_request
 from hub.signatures.tables import signing_requests
 from media.face import SignedDecision
 from signing.ca import Role as CaRole
@@ -175,6 +170,7 @@ async def post_resident_signature(request: web.Request) -> web.Response:
             authorization=auth,
             at=now,
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             reason="Signed by the applicant",
             placement=Placement(slot=0),
         )
@@ -222,6 +218,7 @@ async def post_notary_signature(request: web.Request) -> web.Response:
             signer=signer,
             field="Notary",
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             reason="Notarized",
             placement=Placement(slot=1),
         )
@@ -279,6 +276,7 @@ async def post_seal(request: web.Request) -> web.Response:
             signer=signer,
             field="Seal",
             timestamper=pki.timestamper(),
+            evidence=pki.evidence(),
             reason="Sealed by the hub",
             placement=Placement(slot=2),
         )

@@ -50,3 +50,15 @@ async def timestamp(request: web.Request) -> web.Response:
 async def ca_certificate(request: web.Request) -> web.Response:
     pem = request.app[PKI].ca.certificate.public_bytes(Encoding.PEM)
     return web.Response(body=pem, content_type="application/x-pem-file")
+
+
+@routes.get(
+    "/api/pki/crl",
+    access=PUBLIC,
+    summary="The hub CA's current certificate revocation list (DER), named in every certificate",
+    tags=("signatures",),
+)
+async def revocation_list(request: web.Request) -> web.Response:
+    pki = request.app[PKI]
+    crl = await asyncio.get_running_loop().run_in_executor(None, pki.crl)
+    return web.Response(body=crl.public_bytes(Encoding.DER), content_type="application/pkix-crl")

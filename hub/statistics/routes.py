@@ -16,10 +16,10 @@ from common.errors import N_, Invalid
 from common.i18n import translate
 from common.service import CLOCK, DB, PAGES
 from common.web import LOCALE, RouteTable
-from hub.complaints.service import hub_date
 from hub.statistics.charts import bar_chart
 from hub.statistics.model import Figure, Report
 from hub.statistics.service import Filters, report
+from hub.zone import hub_date
 
 __all__ = ["METRICS", "SECTIONS", "fmt", "routes"]
 

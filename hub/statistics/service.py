@@ -8,16 +8,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.applications.models import Application, Rating
-from hub.catalogue.models import ServiceItem
+from hub.applications.tables import Application, Rating
+from hub.catalogue.tables import ServiceItem
 from hub.complaints.model import running_deadline, steps_on_time
-from hub.complaints.models import Complaint
-from hub.complaints.service import HUB_ZONE, hub_date, timeline
+from hub.complaints.service import timeline
+from hub.complaints.tables import Complaint
 from hub.consultation import model as consultation
-from hub.consultation.models import Consultation
 from hub.consultation.service import shown_state
 from hub.consultation.service import timeline as consultation_timeline
-from hub.mediation.models import MediationCase, Participant
+from hub.consultation.tables import Consultation
+from hub.mediation.tables import MediationCase, Participant
 from hub.notarization.model import KINDS, ActType
 from hub.notarization.tables import notarial_acts
 from hub.schedules.tables import Booking
@@ -31,6 +31,7 @@ from hub.statistics.model import (
     Report,
     compute,
 )
+from hub.zone import hub_date, hub_zone
 
 __all__ = ["Filters", "report"]
 
@@ -205,7 +206,7 @@ async def _mediations(session: AsyncSession, f: Filters) -> list[MediationRecord
 
 
 def _end_of(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time(), HUB_ZONE).astimezone(UTC)
+    return datetime.combine(day + timedelta(days=1), time(), hub_zone()).astimezone(UTC)
 
 
 async def report(

@@ -22,6 +22,8 @@ from media.face.decision import (
 from media.face.detect import FaceBox, FaceTracker, TrackerConfig, detect_faces, landmarks_68
 from media.face.encode import ENCODING_MODEL, Encoding, encode_face, face_distance
 from media.face.engine import FaceEngine
+from media.face.fingerprint import REPLAY_LIMIT, FramePrint, frame_print, replay_score
+from media.face.images import ImageError, ImageProblem, decode_image
 from media.face.liveness import (
     Action,
     LivenessLimits,
@@ -35,17 +37,23 @@ from media.face.liveness import (
 )
 from media.face.pipeline import (
     EnrolmentAnalysis,
-    ImageError,
     PipelineConfig,
     SeriesAnalysis,
     analyse_enrolment,
     analyse_series,
-    decode_image,
+)
+from media.face.presentation import (
+    PresentationLimits,
+    PresentationResult,
+    PresentationStatus,
+    check_presentation,
+    planar_residual,
 )
 from media.face.quality import QualityLimits, QualityReason, QualityReport, assess_quality
 
 __all__ = [
     "ENCODING_MODEL",
+    "REPLAY_LIMIT",
     "Action",
     "DecisionCheck",
     "Ed25519Signer",
@@ -55,7 +63,9 @@ __all__ = [
     "FaceEngine",
     "FaceTracker",
     "FrameLedger",
+    "FramePrint",
     "ImageError",
+    "ImageProblem",
     "LivenessLimits",
     "LivenessResult",
     "LivenessStatus",
@@ -63,6 +73,9 @@ __all__ = [
     "MatchStatus",
     "Observation",
     "PipelineConfig",
+    "PresentationLimits",
+    "PresentationResult",
+    "PresentationStatus",
     "QualityLimits",
     "QualityReason",
     "QualityReport",
@@ -75,17 +88,21 @@ __all__ = [
     "analyse_series",
     "assess_quality",
     "check_liveness",
+    "check_presentation",
     "decode_image",
     "detect_faces",
     "encode_face",
     "eye_aspect_ratio",
     "face_distance",
     "frame_hash",
+    "frame_print",
     "head_yaw",
     "issue_challenge",
     "key_id_of",
     "landmarks_68",
     "match_decision",
+    "planar_residual",
+    "replay_score",
     "sign_decision",
     "verify_decision",
 ]

@@ -38,7 +38,7 @@ __all__ = [
     "verify_decision",
 ]
 
-DECISION_VERSION = 1
+DECISION_VERSION = 2  # 2 adds ``checks``; a decision without them still encodes as version 1
 CONTEXT = b"qiaolink/identity-decision\n"  # keeps these signatures from meaning anything else
 
 
@@ -92,6 +92,8 @@ class VerificationDecision:
     frame_hashes: tuple[str, ...]
     encoded_frames: tuple[int, ...]
     model: str
+    # each check's measured value and limit (presentation, replay, ...), like the distance
+    checks: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         doc = asdict(self)
@@ -100,6 +102,11 @@ class VerificationDecision:
         doc["frame_hashes"] = list(self.frame_hashes)
         doc["encoded_frames"] = list(self.encoded_frames)
         doc["v"] = DECISION_VERSION
+        if not self.checks:  # the bytes that version-1 signatures cover
+            del doc["checks"]
+            doc["v"] = 1
+        else:
+            doc["checks"] = _plain(self.checks)
         return doc
 
     def canonical(self) -> bytes:
@@ -109,13 +116,26 @@ class VerificationDecision:
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> VerificationDecision:
-        if doc.get("v") != DECISION_VERSION:
+        if doc.get("v") not in (1, DECISION_VERSION):
             raise ValueError(f"unknown decision version {doc.get('v')!r}")
         fields = {k: v for k, v in doc.items() if k != "v"}
         for name in ("challenge", "frame_hashes", "encoded_frames"):
             fields[name] = tuple(fields[name])
         fields["steps"] = tuple(dict(s) for s in fields["steps"])
+        fields["checks"] = dict(fields.get("checks") or {})
         return cls(**fields)
+
+
+def _plain(value: Any) -> Any:
+    """JSON values as every client re-encodes them: a float with no fraction becomes an integer
+    (a browser writes 3.0 as 3), so the signed bytes survive a round trip through JavaScript."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 class Signer(Protocol):

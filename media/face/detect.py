@@ -74,10 +74,10 @@ class FaceBox:
         return inter / union if union > 0 else 0.0
 
 
-def detect_faces(frame: Frame, *, scale: float = 1.0, upsample: int = 1) -> list[FaceBox]:
-    """Boxes of the faces in ``frame``, found on a copy scaled by ``scale`` (≤ 1)."""
+def detect_faces(frame: Frame, scale: float = 1.0, *, upsample: int = 1) -> list[FaceBox]:
+    """Boxes of the faces in ``frame``, found on a copy scaled by ``scale``."""
     small = frame
-    if scale < 1.0:
+    if scale != 1.0:
         h, w = frame.shape[:2]
         size = (max(round(w * scale), 1), max(round(h * scale), 1))
         small = np.asarray(Image.fromarray(frame).resize(size, Image.Resampling.BILINEAR))
@@ -99,9 +99,12 @@ def landmarks_68(frame: Frame, box: FaceBox) -> tuple[Point, ...]:
 class TrackerConfig:
     detect_scale: float = 0.5  # detect on a frame this much smaller
     upsample: int = 0  # at 0.5 and no upsampling, faces from about 160 px are found
+    # when that finds nothing, the frame is searched at full size, upsampled once when it is
+    # small: faces from about 40 px are found (a 240p capture gives faces of 60–100 px)
+    small_frame_px: int = 800
     redetect_every: int = 3  # search the whole frame at least every this many frames
     margin: float = 0.5  # between full searches, search the box grown by this on each side
-    local_face_px: int = 100  # ... scaled so that the face is about this wide
+    local_face_px: int = 100  # ... scaled (up to twice) so that the face is about this wide
     new_track_iou: float = 0.3  # a face found less than this over the last box is a new face
 
 
@@ -129,6 +132,7 @@ class FaceTracker:
         self._box: FaceBox | None = None
         self._since_search = 0
         self._track_id = 0
+        self._full_scale = False  # faces here are small: search at full size from now on
 
     def step(self, frame: Frame) -> TrackedFrame:
         if self._box is not None and self._since_search < self.config.redetect_every - 1:
@@ -145,7 +149,7 @@ class FaceTracker:
             last.top - grow_y, last.right + grow_x, last.bottom + grow_y, last.left - grow_x
         ).clipped(h, w)
         patch = frame[region.top : region.bottom, region.left : region.right]
-        scale = min(cfg.local_face_px / max(last.width, 1), 1.0)
+        scale = min(cfg.local_face_px / max(last.width, 1), 2.0)
         found = detect_faces(np.ascontiguousarray(patch), scale=scale, upsample=0)
         if len(found) != 1:
             return None
@@ -156,7 +160,14 @@ class FaceTracker:
 
     def _search(self, frame: Frame) -> TrackedFrame:
         cfg = self.config
-        boxes = detect_faces(frame, scale=cfg.detect_scale, upsample=cfg.upsample)
+        boxes = (
+            []
+            if self._full_scale
+            else detect_faces(frame, scale=cfg.detect_scale, upsample=cfg.upsample)
+        )
+        if not boxes:
+            boxes = detect_faces(frame, upsample=1 if max(frame.shape) <= cfg.small_frame_px else 0)
+            self._full_scale = bool(boxes)
         self._since_search = 0
         if len(boxes) != 1:
             self._box = None

@@ -16,9 +16,12 @@ ENCODING_MODEL = "dlib_face_recognition_resnet_model_v1"
 Encoding = tuple[float, ...]
 
 
-def encode_face(frame: Frame, box: FaceBox) -> Encoding:
-    """The encoding of the face in ``box``, aligned with the 5-point model (about 100 ms)."""
-    found = face_recognition.face_encodings(frame, [box.css], num_jitters=1, model="small")
+def encode_face(frame: Frame, box: FaceBox, *, jitters: int = 1, aligned_on: int = 68) -> Encoding:
+    """The encoding of the face in ``box`` (about 100 ms per jitter), aligned on the 68 or the
+    5 landmark points; with ``jitters`` > 1 the mean of that many slightly moved crops (steadier:
+    used for the enrolled reference, where the time is spent once)."""
+    model = "large" if aligned_on == 68 else "small"
+    found = face_recognition.face_encodings(frame, [box.css], num_jitters=jitters, model=model)
     return tuple(float(v) for v in found[0])
 
 

@@ -10,17 +10,15 @@ that the face stays the same between actions.
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-from PIL import Image, UnidentifiedImageError
-
 from media.face.decision import MatchResult, MatchStatus, match_decision
 from media.face.detect import FaceTracker, Frame, TrackedFrame, TrackerConfig, detect_faces
 from media.face.encode import Encoding, encode_face, face_distance
+from media.face.fingerprint import FramePrint, frame_print
+from media.face.images import ImageError, decode_image
 from media.face.liveness import (
     Action,
     LivenessLimits,
@@ -28,7 +26,9 @@ from media.face.liveness import (
     LivenessStatus,
     Observation,
     check_liveness,
+    head_yaw,
 )
+from media.face.presentation import PresentationLimits, PresentationResult, check_presentation
 from media.face.quality import QualityLimits, QualityReport, assess_quality
 
 __all__ = [
@@ -55,30 +55,17 @@ ENCODE_WHEN = frozenset(
 )
 
 
-class ImageError(ValueError):
-    """The bytes are not an image we accept."""
-
-
 @dataclass(frozen=True)
 class PipelineConfig:
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     liveness: LivenessLimits = field(default_factory=LivenessLimits)
+    presentation: PresentationLimits = field(default_factory=PresentationLimits)
     quality: QualityLimits = field(default_factory=QualityLimits)
     identity_every: int = 6
-    max_pixels: int = 1920 * 1080
-
-
-def decode_image(data: bytes, max_pixels: int = 1920 * 1080) -> Frame:
-    """RGB pixels of a JPEG or PNG; refuses other formats and oversized images."""
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            if img.format not in {"JPEG", "PNG"}:
-                raise ImageError(f"unsupported image format {img.format}")
-            if img.width * img.height > max_pixels:
-                raise ImageError(f"image has {img.width}×{img.height} pixels, too many")
-            return np.asarray(img.convert("RGB"))
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ImageError("not a readable image") from exc
+    # measured on the public photos (tests/faceset.py): a reference averaged over 5 jitters and
+    # aligned on 68 points cut genuine distances most, at 0.4 s more per enrolment
+    reference_jitters: int = 5
+    max_side: int = 1024  # larger photos are scaled down to this longer side
 
 
 @dataclass(frozen=True)
@@ -90,10 +77,13 @@ class EnrolmentAnalysis:
 def analyse_enrolment(photo: bytes, config: PipelineConfig | None = None) -> EnrolmentAnalysis:
     """Reference photo → quality report and, if it passes, the face's encoding."""
     config = config or PipelineConfig()
-    image = decode_image(photo, config.max_pixels)
-    boxes = detect_faces(image, scale=1.0, upsample=1)
+    image = decode_image(photo, config.max_side)
+    boxes = detect_faces(image, scale=1.0, upsample=0)
+    if not boxes:  # faces under about 80 px are found only on an upsampled copy
+        boxes = detect_faces(image, scale=1.0, upsample=1)
     report = assess_quality(image, boxes, config.quality)
-    return EnrolmentAnalysis(report, encode_face(image, boxes[0]) if report.ok else None)
+    encoding = encode_face(image, boxes[0], jitters=config.reference_jitters) if report.ok else None
+    return EnrolmentAnalysis(report, encoding)
 
 
 @dataclass(frozen=True)
@@ -104,6 +94,8 @@ class SeriesAnalysis:
     faces: tuple[int, ...]  # faces seen per frame
     detections: int  # frames that ran the detector
     processing_ms: int
+    presentation: PresentationResult | None = None  # None when a frame had no single face
+    prints: tuple[FramePrint, ...] = ()  # perceptual prints of the decoded frames
 
 
 def frames_to_encode(
@@ -132,7 +124,7 @@ def analyse_series(
     """Liveness and identity of a short series of camera frames against one template."""
     config = config or PipelineConfig()
     started = time.perf_counter()
-    images = [decode_image(data, config.max_pixels) for data in frames]
+    images = [decode_image(data, config.max_side) for data in frames]
     return analyse_images(images, times_ms, challenge, reference, threshold, config, started)
 
 
@@ -153,6 +145,7 @@ def analyse_images(
         for t, f in zip(times_ms, tracked, strict=True)
     ]
     liveness = check_liveness(challenge, observations, config.liveness)
+    presentation = _presentation(tracked, config.presentation)
     distances: dict[int, float] = {}
     if liveness.status in ENCODE_WHEN:
         for i in frames_to_encode(tracked, liveness, config.identity_every):
@@ -169,4 +162,16 @@ def analyse_images(
         tuple(f.faces for f in tracked),
         sum(f.detected for f in tracked),
         round((time.perf_counter() - started) * 1000),
+        presentation,
+        tuple(frame_print(image) for image in images),
     )
+
+
+def _presentation(
+    tracked: Sequence[TrackedFrame], limits: PresentationLimits
+) -> PresentationResult | None:
+    points = [f.landmarks for f in tracked]
+    if not points or any(p is None for p in points):
+        return None
+    landmarks = [p for p in points if p is not None]
+    return check_presentation(landmarks, [head_yaw(p) for p in landmarks], limits)

@@ -13,11 +13,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from common.access import PUBLIC, Principal, Role, Scope, allow
+from common.access import PUBLIC, Role, Scope, allow
 from common.errors import N_, DomainError
 from common.i18n import translate
 from common.service import PAGES
-from common.web import LOCALE, PRINCIPAL, RouteTable, parse_body
+from common.web import LOCALE, RouteTable, current_principal, parse_body
 from overseas_node.identity.kiosk import GRANT_HEADER, grant_view, open_grant
 from overseas_node.identity.routes import IDENTITY
 
@@ -57,11 +57,7 @@ class KioskGrantIn(BaseModel):
     booking_reference: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,40}$")
 
 
-def _principal(request: web.Request) -> Principal:
-    principal = request[PRINCIPAL]
-    if principal is None:
-        raise DomainError("auth.required", N_("Please sign in first."), status=401)
-    return principal
+_principal = current_principal
 
 
 @routes.post(

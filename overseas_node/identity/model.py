@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from media.face import LivenessStatus, MatchStatus, SeriesAnalysis
+from media.face import (
+    REPLAY_LIMIT,
+    LivenessStatus,
+    MatchStatus,
+    PresentationStatus,
+    SeriesAnalysis,
+)
 
 __all__ = [
     "KIOSK_GRANT_TTL",
     "LockoutPolicy",
     "attempt_reason",
+    "decision_checks",
     "grant_refusal",
     "locked_until",
     "retention_cutoff",
@@ -49,9 +57,13 @@ def retention_cutoff(now: datetime, days: int) -> datetime:
 
 
 def attempt_reason(analysis: SeriesAnalysis) -> str:
-    """``accepted`` or the first reason that refuses: faces and liveness first, then identity."""
+    """``accepted`` or the first reason that refuses: faces and liveness first, then whether
+    a head or a picture performed them, then identity."""
     if analysis.liveness.status is not LivenessStatus.PASSED:
         return f"liveness_{analysis.liveness.status.value}"
+    pad = analysis.presentation
+    if pad is None or pad.status is not PresentationStatus.DEPTH:  # a head must be measured
+        return f"presentation_{pad.status.value if pad else PresentationStatus.NOT_MEASURED.value}"
     if analysis.match.status is not MatchStatus.MATCH:
         return f"identity_{analysis.match.status.value}"
     return "accepted"
@@ -67,3 +79,29 @@ def grant_refusal(state: str, expires_at: datetime, now: datetime, *, starting: 
     if now >= expires_at:
         return "expired"
     return None
+
+
+def decision_checks(analysis: SeriesAnalysis | None, replay_score: float | None) -> dict[str, Any]:
+    """Each check's measured value beside its limit, for the signed decision."""
+    checks: dict[str, Any] = {
+        "replay": {
+            "score": None if replay_score is None else round(replay_score, 3),
+            "limit": REPLAY_LIMIT,
+            "unit": "mean differing bits of the closest earlier attempt's frames",
+        }
+    }
+    if analysis is None:
+        return checks
+    checks["liveness"] = {"status": analysis.liveness.status.value}
+    pad = analysis.presentation
+    checks["presentation"] = {
+        "status": pad.status.value if pad else "not_measured",
+        "parallax": pad.parallax if pad else None,
+        "min_parallax": pad.min_parallax if pad else None,
+        "turned_frames": pad.turned_frames if pad else 0,
+    }
+    checks["identity"] = {
+        "status": analysis.match.status.value,
+        "distance": analysis.match.distance,
+    }
+    return checks

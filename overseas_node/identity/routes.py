@@ -7,10 +7,9 @@ import base64
 from aiohttp import web
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from common.access import PUBLIC, Principal, Role, Scope, allow
-from common.errors import N_, DomainError
+from common.access import PUBLIC, Role, Scope, allow
 from common.ratelimit import enforce
-from common.web import PRINCIPAL, RouteTable
+from common.web import RouteTable, current_principal
 from overseas_node.identity.kiosk import binder, check_own_attempt, spender
 from overseas_node.identity.retention import purge_expired
 from overseas_node.identity.service import Identity, enrol, start_attempt
@@ -24,11 +23,7 @@ routes = RouteTable()
 TAGS = ("identity",)
 
 
-def _principal(request: web.Request) -> Principal:
-    principal = request[PRINCIPAL]
-    if principal is None:
-        raise DomainError("auth.required", N_("Please sign in first."), status=401)
-    return principal
+_principal = current_principal
 
 
 @routes.post(

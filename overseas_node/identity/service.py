@@ -21,6 +21,8 @@ from common.errors import N_, Conflict, DomainError, Forbidden, Invalid, NotFoun
 from media.face import (
     Ed25519Signer,
     FaceEngine,
+    ImageError,
+    ImageProblem,
     face_distance,
     frame_hash,
     issue_challenge,
@@ -40,6 +42,7 @@ __all__ = [
     "UploadedFrame",
     "aware",
     "enrol",
+    "image_refusal",
     "start_attempt",
     "template_of",
 ]
@@ -71,6 +74,18 @@ class Identity:
     rng: random.Random = field(default_factory=random.SystemRandom)
 
 
+def image_refusal(exc: ImageError) -> Invalid:
+    """The problem document for an image the face engine could not decode."""
+    if exc.problem is ImageProblem.PIXELS:
+        return Invalid("identity.image_pixels", N_("An image has too many or too few pixels."))
+    if exc.problem is ImageProblem.DAMAGED:
+        return Invalid(
+            "identity.image_damaged",
+            N_("An image is damaged or cut short; please take or scan it again."),
+        )
+    return Invalid("identity.image_type", N_("Upload a JPEG or PNG image."))
+
+
 async def _active_templates(session: AsyncSession, branch: str) -> list[Any]:
     rows = await session.execute(
         select(templates).where(templates.c.branch == branch, templates.c.deleted_at.is_(None))
@@ -84,7 +99,10 @@ async def enrol(
     """Enrol ``resident_id`` from a reference photo the clerk checked."""
     if clerk.branch != ctx.branch:
         raise Forbidden("identity.other_branch", N_("This resident belongs to another branch."))
-    analysis = await ctx.engine.enrolment(photo)
+    try:
+        analysis = await ctx.engine.enrolment(photo)
+    except ImageError as exc:
+        raise image_refusal(exc) from None
     if analysis.encoding is None:
         raise Invalid(
             "identity.photo_quality",

@@ -1,4 +1,4 @@
-"""The identity tables of the node (migration ``identity_0001``)."""
+"""The identity tables of the node (migrations ``identity_0001`` to ``identity_0003``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,15 @@ from sqlalchemy import (
 
 from overseas_node.db import Base
 
-__all__ = ["attempts", "frame_hashes", "frames", "kiosk_grants", "lockouts", "templates"]
+__all__ = [
+    "attempts",
+    "frame_hashes",
+    "frame_prints",
+    "frames",
+    "kiosk_grants",
+    "lockouts",
+    "templates",
+]
 
 templates = Table(
     "identity_templates",
@@ -68,6 +76,16 @@ frame_hashes = Table(  # outlives the frames: the replay ledger
     Base.metadata,
     Column("sha256", String(64), primary_key=True),
     Column("attempt_id", String(36), nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+frame_prints = Table(  # outlives the frames too: replays by content, across residents
+    "identity_frame_prints",
+    Base.metadata,
+    Column("attempt_id", String(36), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("coarse", String(16), nullable=False, index=True),  # looked up by equality
+    Column("fine", String(64), nullable=False),  # compared bit by bit
     Column("seen_at", DateTime(timezone=True), nullable=False),
 )
 

@@ -13,30 +13,62 @@ from PIL import Image, UnidentifiedImageError
 from common.errors import N_, Invalid
 from overseas_node.identity.service import UploadedFrame
 
-__all__ = ["MAX_FRAMES", "MAX_IMAGE_BYTES", "read_enrolment", "read_frames", "sniff_image"]
+__all__ = [
+    "MAX_FRAMES",
+    "MAX_IMAGE_BYTES",
+    "read_enrolment",
+    "read_frames",
+    "sniff_image",
+]
 
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
-MAX_PIXELS = 1920 * 1080
+MAX_IMAGE_BYTES = 12 * 1024 * 1024  # a phone photo of 12 MP; larger photos are scaled down
+MAX_DECLARED_PIXELS = 40_000_000  # beyond any camera: a header claiming more is a bomb
 MIN_SIDE = 64
 MAX_FRAMES = 60
 SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+NAMES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "jfif": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+}
+VAGUE_TYPES = frozenset({"", "application/octet-stream"})  # what a client says when unsure
 
 
-def sniff_image(data: bytes) -> str:
-    """The image's content type, from its bytes; JPEG and PNG only, within the pixel limits."""
+def sniff_image(data: bytes, filename: str | None = None, declared: str | None = None) -> str:
+    """The image's content type, from its bytes; JPEG, PNG and WebP only, within the pixel limits,
+    and agreeing with the file's name and stated type when the client gave them. Whether the
+    whole file decodes is checked where the pixels are decoded, off the event loop."""
     if len(data) > MAX_IMAGE_BYTES:
         raise Invalid("identity.image_too_large", N_("An image is larger than allowed."))
     kind = next((t for sig, t in SIGNATURES.items() if data.startswith(sig)), None)
+    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        kind = "image/webp"
     if kind is None:
         raise Invalid("identity.image_type", N_("Upload a JPEG or PNG image."))
     try:
         with Image.open(io.BytesIO(data)) as img:
             width, height = img.size
-    except (UnidentifiedImageError, OSError):
+    except Image.DecompressionBombError:
+        width, height = MAX_DECLARED_PIXELS, 2
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise Invalid("identity.image_type", N_("Upload a JPEG or PNG image.")) from None
-    if width * height > MAX_PIXELS or min(width, height) < MIN_SIDE:
+    if width * height > MAX_DECLARED_PIXELS or min(width, height) < MIN_SIDE:
         raise Invalid("identity.image_pixels", N_("An image has too many or too few pixels."))
+    _check_names(kind, filename, declared)
     return kind
+
+
+def _check_names(kind: str, filename: str | None, declared: str | None) -> None:
+    suffix = filename.rsplit(".", 1)[-1].lower() if filename and "." in filename else None
+    named = NAMES.get(suffix, "other") if suffix is not None else None
+    stated = (declared or "").split(";")[0].strip().lower()
+    if (named is not None and named != kind) or (stated not in VAGUE_TYPES and stated != kind):
+        raise Invalid(
+            "identity.image_mismatch",
+            N_("An image's name or stated type does not match what the file holds."),
+        )
 
 
 def _b64(value: Any) -> bytes:
@@ -49,6 +81,7 @@ def _b64(value: Any) -> bytes:
 
 
 async def _multipart(request: web.Request) -> tuple[dict[str, str], list[bytes]]:
+    """Fields and files of a multipart body; each file is checked against its name and type."""
     fields: dict[str, str] = {}
     files: list[bytes] = []
     reader = await request.multipart()
@@ -63,6 +96,7 @@ async def _multipart(request: web.Request) -> tuple[dict[str, str], list[bytes]]
             data += chunk
             if len(data) > MAX_IMAGE_BYTES:
                 raise Invalid("identity.image_too_large", N_("An image is larger than allowed."))
+        sniff_image(bytes(data), part.filename, part.headers.get("Content-Type"))
         files.append(bytes(data))
     return fields, files
 

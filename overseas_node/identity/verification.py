@@ -16,7 +16,9 @@ from common.audit import record
 from common.errors import N_, Conflict, NotFound
 from media.face import (
     ENCODING_MODEL,
+    REPLAY_LIMIT,
     Action,
+    ImageError,
     SeriesAnalysis,
     SignedDecision,
     VerificationDecision,
@@ -24,13 +26,14 @@ from media.face import (
     sign_decision,
 )
 from overseas_node.db import audit_events
-from overseas_node.identity.ledger import DbFrameLedger
-from overseas_node.identity.model import attempt_reason
+from overseas_node.identity.ledger import DbFrameLedger, closest_replay, keep_prints
+from overseas_node.identity.model import attempt_reason, decision_checks
 from overseas_node.identity.service import (
     AttemptHook,
     Identity,
     UploadedFrame,
     aware,
+    image_refusal,
     template_of,
 )
 from overseas_node.identity.tables import attempts, frame_hashes, frames, lockouts
@@ -96,13 +99,16 @@ async def submit_frames(
             async with ctx.db.sessions() as session:
                 reference = await template_of(session, ctx, resident.subject)
             challenge = [Action(a) for a in attempt.challenge.split(",")]
-            analysis = await ctx.engine.verification(
-                [f.data for f in uploaded],
-                [f.t_ms for f in uploaded],
-                challenge,
-                reference,
-                ctx.threshold,
-            )
+            try:
+                analysis = await ctx.engine.verification(
+                    [f.data for f in uploaded],
+                    [f.t_ms for f in uploaded],
+                    challenge,
+                    reference,
+                    ctx.threshold,
+                )
+            except ImageError as exc:
+                raise image_refusal(exc) from None
             reason = attempt_reason(analysis)
         judged = _Judged(hashes, received, reason, analysis)
         return await _decide(ctx, attempt, uploaded, judged, decided)
@@ -119,6 +125,7 @@ def _decision(
     received: datetime,
     reason: str,
     analysis: SeriesAnalysis | None,
+    checks: dict[str, Any],
 ) -> VerificationDecision:
     steps = tuple(
         {"action": s.action.value, "frame": s.frame, "t_ms": s.t_ms, "measure": s.measure}
@@ -142,6 +149,7 @@ def _decision(
         frame_hashes=tuple(hashes),
         encoded_frames=tuple(sorted(analysis.distances)) if analysis else (),
         model=ENCODING_MODEL,
+        checks=checks,
     )
 
 
@@ -170,7 +178,13 @@ async def _decide(
         replays = await DbFrameLedger(session, received).claim(attempt.id, hashes)
         if replays and reason != "replay":
             reason, analysis = "replay", None  # another attempt used them meanwhile
-        decision = _decision(ctx, attempt, uploaded, hashes, received, reason, analysis)
+        prints = analysis.prints if analysis else ()
+        score = await closest_replay(session, attempt.id, prints)
+        if score is not None and score <= REPLAY_LIMIT and reason not in {"replay", "expired"}:
+            reason = "replay_content"  # the same pictures as an earlier attempt, re-encoded
+        await keep_prints(session, attempt.id, prints, received)
+        checks = decision_checks(analysis, score)
+        decision = _decision(ctx, attempt, uploaded, hashes, received, reason, analysis, checks)
         signed = sign_decision(decision, ctx.signer)
         await session.execute(
             update(attempts)

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from common.errors import DomainError
+from common.errors import REFUSALS
 from common.i18n import translate
 from common.outbox.store import queue_stats
 from common.service import CLOCK, DB, PAGES
@@ -117,7 +117,7 @@ async def attach_form(request: web.Request) -> web.StreamResponse:
                 now=request.app[CLOCK].now(),
                 files=request.app[FILES],
             )
-    except DomainError as exc:
+    except REFUSALS as exc:
         return await _detail(
             request, number, translate(request[LOCALE], exc.message, **exc.params), exc.status
         )
@@ -136,7 +136,7 @@ async def submit_form(request: web.Request) -> web.StreamResponse:
                 now=request.app[CLOCK].now(),
                 files=request.app[FILES],
             )
-    except DomainError as exc:
+    except REFUSALS as exc:
         return await _detail(
             request, number, translate(request[LOCALE], exc.message, **exc.params), exc.status
         )

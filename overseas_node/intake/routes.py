@@ -10,13 +10,13 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from common.access import PUBLIC, Principal, Role, Scope, allow
+from common.access import PUBLIC, Role, Scope, allow
 from common.errors import N_, Invalid
 from common.filestore import FileStore
 from common.outbox.store import queue_stats
 from common.service import CLOCK, DB
 from common.uploads import inspect_upload, read_multipart
-from common.web import PRINCIPAL, RouteTable, parse_body
+from common.web import RouteTable, current_principal, parse_body
 from overseas_node.db import outbox_messages
 from overseas_node.intake import service
 from overseas_node.intake.link import HubLink
@@ -43,10 +43,7 @@ class OpenIn(BaseModel):
     resident: ResidentIn
 
 
-def _clerk(request: web.Request) -> Principal:
-    principal = request[PRINCIPAL]
-    assert principal is not None  # admitted by the route's declaration
-    return principal
+_clerk = current_principal
 
 
 @routes.get(

@@ -8,6 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from common.access import PUBLIC, Role, allow
+from common.i18n import translator
 from common.service import DB, PAGES
 from common.web import LOCALE, RouteTable, parse_body
 from common.websockets import text_socket
@@ -101,7 +102,7 @@ async def page(request: web.Request) -> web.Response:
     return request.app[PAGES].render(
         request,
         "media_session.html",
-        messages=browser_messages(request[LOCALE]),
+        messages=browser_messages(translator(request[LOCALE])),
         signal_base="/api/kiosk-sessions/",
         ice_servers=live.turn.browser_ice_servers("kiosk", live.clock),
     )

@@ -13,7 +13,7 @@ import pytest
 
 from common.service import DB
 from common.sessions import SESSION_COOKIE
-from hub.mediation.models import MediationCase
+from hub.mediation.tables import MediationCase
 from tests.e2e.browser_support import CHROMIUM, LOCALES, PLAIN_ARGS, have_chromium
 from tests.integration.mediation.world import make_world
 

@@ -32,7 +32,7 @@ from govnet_sim.tables import outbox as platform_outbox
 from hub.app import create_app as create_hub
 from hub.applications import service as hub_service
 from hub.applications.model import State
-from hub.applications.models import Application
+from hub.applications.tables import Application
 from hub.db import outbox_messages as hub_outbox
 from hub.govnet.reconcile import reconcile_once
 from hub.govnet.runtime import GOVNET

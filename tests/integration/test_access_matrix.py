@@ -151,7 +151,7 @@ async def test_a_clerk_of_another_branch_finds_no_foreign_application(
     aiohttp_client, db_url: str, tmp_path: Path
 ) -> None:
     from common.passwords import hash_password
-    from hub.accounts.models import Office, Staff
+    from hub.accounts.tables import Office, Staff
     from hub.seed import seed_database
     from tests.helpers import service_app, signed_in
 

@@ -50,8 +50,8 @@ def test_synthetic_blink_and_turns_move_the_landmark_measures(reference) -> None
     base = fd.camera_frame(fd.face("astronaut"))
     ear, yaw = measures(base)
     closed_ear, _ = measures(fd.blink(base))
-    _, left_yaw = measures(fd.turn(base, 0.6))
-    _, right_yaw = measures(fd.turn(base, -0.6))
+    _, left_yaw = measures(fd.head_turn(base, 16))
+    _, right_yaw = measures(fd.head_turn(base, -16))
     assert ear > 0.25 and closed_ear < 0.5 * ear
     assert left_yaw - yaw > 0.1 and yaw - right_yaw > 0.1
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -249,17 +251,16 @@ async def test_bad_uploads_are_422_and_leave_the_attempt_open(
     assert (await enrol(client)).status == 201
     started = await attempt(client)
     frame = fd.jpeg(fd.camera_frame(fd.face("astronaut")))
-    huge = fd.png(fd.empty_frame(size=(2000, 1200)))
     cases = [
         ([], [], "identity.frame_count"),
         ([frame, frame], [0, -5], "identity.frame_times"),
         ([frame, b"plain text, not an image"], [0, 100], "identity.image_type"),
-        ([huge], [0], "identity.image_pixels"),
+        ([fd.png_bomb()], [0], "identity.image_pixels"),
     ]
     for images, times, code in cases:
         response = await send(client, "res-1", started["attempt_id"], images, times)
         assert response.status == 422 and (await response.json())["code"] == code
-    multipart = __import__("aiohttp").FormData()
+    multipart = aiohttp.FormData()
     for i in range(3):
         multipart.add_field("frame", frame, filename=f"{i}.jpg", content_type="image/jpeg")
     multipart.add_field("t_ms", "0,125,250")
@@ -269,6 +270,81 @@ async def test_bad_uploads_are_422_and_leave_the_attempt_open(
         headers=resident("res-1"),
     )
     assert (await response.json())["decision"]["reason"] == "liveness_too_few_frames"
+    await db.close()
+
+
+BAD_IMAGE_TITLES = {
+    "identity.image_pixels": {
+        "zh": "图像像素过多或过少。",
+        "it": "Un'immagine ha troppi o troppo pochi pixel.",
+    },
+    "identity.image_damaged": {
+        "zh": "图像已损坏或不完整，请重新拍摄或扫描。",
+        "it": "Un'immagine è danneggiata o incompleta; la scatti o la scansioni di nuovo.",
+    },
+    "identity.image_mismatch": {
+        "zh": "图像的文件名或声明的类型与文件内容不符。",
+        "it": "Il nome o il tipo dichiarato di un'immagine non corrisponde al contenuto del file.",
+    },
+}
+
+
+def bad_images() -> list[tuple[str, bytes, str, str]]:
+    """(code, bytes, file name, stated type) of each kind of bad image."""
+    good = photo()
+    out = io.BytesIO()
+    fd.passport_photo(fd.face("astronaut")).save(out, format="WEBP")
+    webp = out.getvalue()
+    return [
+        ("identity.image_pixels", fd.png_bomb(), "photo.png", "image/png"),
+        ("identity.image_damaged", good[: len(good) // 3], "photo.jpg", "image/jpeg"),
+        ("identity.image_mismatch", good, "photo.png", "image/png"),
+        ("identity.image_mismatch", good, "photo.jpg", "image/png"),
+        ("identity.image_mismatch", good, "photo.gif", "application/octet-stream"),
+        ("identity.image_mismatch", webp, "photo.jpg", "image/jpeg"),  # WebP is read, if named so
+    ]
+
+
+async def test_bad_images_are_422_in_the_viewers_language_and_store_nothing(
+    aiohttp_client, db_url: str, tmp_path: Path, clock: FixedClock, engine: FaceEngine
+) -> None:
+    client, db = await node(aiohttp_client, db_url, tmp_path, clock, engine)
+    for (code, data, name, stated), lang in zip(
+        bad_images(), ["zh", "it", "zh", "it", "zh", "it"], strict=True
+    ):
+        form = aiohttp.FormData()
+        form.add_field("resident_id", "res-1")
+        form.add_field("photo", data, filename=name, content_type=stated)
+        headers = {**CLERK, "Accept-Language": lang}
+        refused = await client.post("/api/identity/enrolments", data=form, headers=headers)
+        problem = await refused.json()
+        assert refused.status == 422 and problem["code"] == code, (name, problem)
+        assert problem["title"] == BAD_IMAGE_TITLES[code][lang]
+    assert await count(db, templates) == 0
+    # a photo far larger than a camera frame is scaled down, not refused
+    large = fd.jpeg(fd.passport_photo(fd.face("astronaut")).resize((2280, 2280)))
+    assert (await enrol(client, image=large)).status == 201
+
+    started = await attempt(client)
+    series, times = fd.live_series(fd.face("astronaut"), started["challenge"], seed=12)
+    for code, data, name, stated in bad_images():
+        form = aiohttp.FormData()
+        for i, frame in enumerate([*series[:5], data, *series[6:]]):
+            kind = (stated, name) if i == 5 else ("image/jpeg", f"{i}.jpg")
+            form.add_field("frame", frame, filename=kind[1], content_type=kind[0])
+        form.add_field("t_ms", ",".join(map(str, times)))
+        refused = await client.post(
+            f"/api/identity/attempts/{started['attempt_id']}/frames",
+            data=form,
+            headers={**resident("res-1"), "Accept-Language": "it"},
+        )
+        problem = await refused.json()
+        assert refused.status == 422 and problem["code"] == code, (name, problem)
+        assert problem["title"] == BAD_IMAGE_TITLES[code]["it"]
+    assert await count(db, frames) == 0
+    assert await audit_actions(db) == ["identity.enrolled"]  # no decision was made
+    response = await send(client, "res-1", started["attempt_id"], series, times)
+    assert (await response.json())["decision"]["attempt_id"] == started["attempt_id"]
     await db.close()
 
 

@@ -11,7 +11,8 @@ from aiohttp import FormData
 from sqlalchemy import insert
 
 from common.settings import NodeSettings
-from hub.catalogue.data import ITEMS, guide_for
+from hub.catalogue.model import guides
+from hub.catalogue.service import SHIPPED, read_catalogue
 from overseas_node.app import create_app as create_node
 from overseas_node.intake.tables import catalogue_copy
 from overseas_node.seed import seed_database as seed_node
@@ -28,8 +29,8 @@ async def test_clerk_takes_an_application_in_through_the_pages(
     db = await migrated_database(url, "overseas_node:migrations")
     passwords = await seed_node(db, datetime.now(UTC))
     async with db.transaction() as s:  # the catalogue copy as a sync would have left it
-        for item in ITEMS[:6]:
-            guide = {**guide_for(item), "version": 1}
+        for first in guides(read_catalogue(SHIPPED))[:6]:
+            guide = {**first, "version": 1}
             await s.execute(
                 insert(catalogue_copy).values(
                     code=guide["code"],

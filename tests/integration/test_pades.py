@@ -16,8 +16,8 @@ import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from common.errors import Conflict, Forbidden
 from signing.ca import authorize_resident_signing
+from signing.errors import Conflict, Forbidden
 from signing.pades import Placement, sign_as_resident, sign_as_resident_async, sign_pdf_async
 from signing.totp import ConsentVerifier, InMemoryCodeStore, code_at, enrol
 from signing.verify import validate_pdf_async

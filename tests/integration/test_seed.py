@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from common.access import Role
 from common.passwords import hash_password, verify_password
-from hub.accounts.models import Office, Staff
+from hub.accounts.tables import Office, Staff
 from hub.seed import seed_database
 from tests.helpers import migrated_database
 

@@ -94,3 +94,15 @@ async def test_ledger_protocol_names_replayed_frames() -> None:
     first = [frame_hash(b"1"), frame_hash(b"2")]
     assert await ledger.claim("a1", first) == frozenset()
     assert await ledger.claim("a2", [frame_hash(b"3"), first[1]]) == {first[1]}
+
+
+def test_checks_survive_a_round_trip_through_a_browser() -> None:
+    signer = Ed25519Signer(Ed25519PrivateKey.generate())
+    d = decision(checks={"replay": {"score": None, "limit": 3.0}, "presentation": {"p": 0.0}})
+    signed = sign_decision(d, signer)
+    as_browser_sends = json.loads(json.dumps(signed.to_dict()).replace("3.0", "3"))
+    again = SignedDecision.from_dict(as_browser_sends)
+    assert again.decision.to_dict()["v"] == 2
+    assert verify_decision(again, signer.private_key.public_key()).trusted
+    old = decision()  # no checks: the version-1 bytes, unchanged
+    assert old.to_dict()["v"] == 1 and "checks" not in old.to_dict()

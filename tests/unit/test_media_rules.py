@@ -10,7 +10,6 @@ import json
 import pytest
 
 from common.clock import FixedClock
-from common.settings import ConfigError
 from media import (
     SamplingPolicy,
     SignallingRefused,
@@ -20,6 +19,7 @@ from media import (
     parse_message,
     turn_credentials,
 )
+from media.errors import MediaConfigError
 from media.signalling import MAX_MESSAGE_BYTES, Offer
 
 GOOD_SDP = (
@@ -119,5 +119,5 @@ def test_a_bad_turn_url_stops_the_start_naming_the_variable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("QIAOLINK_TURN_URLS", '["http://turn.example.org"]')
-    with pytest.raises(ConfigError, match="QIAOLINK_TURN_URLS"):
+    with pytest.raises(MediaConfigError, match="QIAOLINK_TURN_URLS"):
         load_turn()

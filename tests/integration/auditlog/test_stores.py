@@ -11,10 +11,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from common.db import Database
-from common.errors import Conflict, DomainError, Forbidden
 from common.signing_stores import DbCodeStore, DbReplayStore, DbTreeHeadStore
 from hub.auditlog.tables import code_steps, sealed_replays
 from overseas_node.link.tables import seen_heads
+from signing.errors import Conflict, Forbidden, SigningError
 from signing.merkle import MerkleLog, TreeHeadChecker
 from signing.totp import ConsentVerifier, TotpPolicy, code_at
 from tests.helpers import migrated_database
@@ -81,7 +81,7 @@ async def test_failures_lock_the_account_out(hub_db: Database) -> None:
         "12345": "totp.malformed",
     }
     for bad, error in expected.items():  # wrong, full-width digits, too short: all count
-        with pytest.raises(DomainError) as refused:
+        with pytest.raises(SigningError) as refused:
             await _accept(verifier, bad)
         assert refused.value.code == error
     with pytest.raises(Forbidden) as locked:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from common.clock import FixedClock
 from common.db import Database
-from hub.complaints.models import Complaint, ComplaintDocument
+from hub.complaints.tables import Complaint, ComplaintDocument
 from hub.seed import seed_database
 from tests.helpers import png_bytes, service_app, signed_in
 

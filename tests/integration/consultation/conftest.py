@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from common.clock import FixedClock
 from common.db import Database
 from common.service import AUDIT
-from hub.consultation.models import Consultation, KbEntry
+from hub.consultation.tables import Consultation, KbEntry
 from hub.schedules.tables import Booking
 from hub.seed import seed_database
 from tests.helpers import service_app, signed_in

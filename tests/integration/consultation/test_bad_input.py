@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from hub.consultation.models import Consultation
+from hub.consultation.tables import Consultation
 from tests.integration.consultation.conftest import START, Hub
 
 TITLES = {

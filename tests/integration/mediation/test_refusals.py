@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from common.service import DB
 from hub.db import audit_events
-from hub.mediation.models import CaseDocument, MediationCase
+from hub.mediation.tables import CaseDocument, MediationCase
 from signing.totp import code_at
 from tests.integration.mediation.world import PEOPLE, World, make_world, tick
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from common.clock import FixedClock
-from hub.accounts.models import Office
+from hub.accounts.tables import Office
 from hub.seed import seed_database
 from media.face import VerificationDecision, sign_decision
 from media.face.decision import Ed25519Signer

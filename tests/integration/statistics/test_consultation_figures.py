@@ -13,7 +13,7 @@ import pytest
 
 from common.clock import FixedClock
 from common.db import Database
-from hub.consultation.models import Consultation
+from hub.consultation.tables import Consultation
 from hub.schedules.tables import Booking
 from hub.seed import seed_database
 from tests.helpers import service_app, signed_in

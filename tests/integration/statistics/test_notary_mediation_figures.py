@@ -14,8 +14,8 @@ from sqlalchemy import insert
 
 from common.clock import FixedClock
 from common.db import Database
-from hub.applications.models import Application
-from hub.mediation.models import MediationCase, Participant
+from hub.applications.tables import Application
+from hub.mediation.tables import MediationCase, Participant
 from hub.notarization.model import KINDS, ActType
 from hub.notarization.tables import notarial_acts
 from hub.seed import seed_database

@@ -13,10 +13,10 @@ import pytest
 
 from common.clock import FixedClock
 from common.db import Database
-from hub.applications.models import Application, Rating
-from hub.catalogue.data import ITEMS, guide_for
-from hub.catalogue.service import publish
-from hub.complaints.models import Complaint
+from hub.applications.tables import Application, Rating
+from hub.catalogue.model import guides
+from hub.catalogue.service import SHIPPED, publish, read_catalogue
+from hub.complaints.tables import Complaint
 from hub.seed import seed_database
 from tests.helpers import service_app, signed_in
 
@@ -44,11 +44,13 @@ COMPLAINTS = [
 ]
 
 
+GUIDES = guides(read_catalogue(SHIPPED))
+
+
 async def plant(db: Database) -> None:
     async with db.transaction() as session:
         for code, materials, days in (("RE-002", 3, 6), ("HR-002", 3, 5)):
-            item = next(i for i in ITEMS if i[0] == code)
-            guide = guide_for(item)
+            guide = dict(next(g for g in GUIDES if g["code"] == code))
             guide["materials"] = guide["materials"][:materials]
             guide["promised_days"] = days
             await publish(session, guide, at("2026-03-01"))
@@ -137,9 +139,8 @@ def _expected_catalogue() -> dict[tuple[str, str, str], Any]:
     figures: dict[tuple[str, str, str], Any] = {}
     changed = {"RE-002": (3, 6), "HR-002": (3, 5)}
     first_m = now_m = first_d = now_d = 0
-    for code, *_rest in sorted(ITEMS):
-        item = next(i for i in ITEMS if i[0] == code)
-        materials, days = len(item[4]), item[5]
+    for guide in sorted(GUIDES, key=lambda g: g["code"]):
+        code, materials, days = guide["code"], len(guide["materials"]), guide["promised_days"]
         m_now, d_now = changed.get(code, (materials, days))
         first_m, now_m, first_d, now_d = (
             first_m + materials,

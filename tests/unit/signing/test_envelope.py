@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import Invalid, NotFound
 from signing.envelope import KekRing, decrypt, encrypt, parse, rewrap
+from signing.errors import Invalid, NotFound
 
 DOC = b"%PDF-1.7 power of attorney for buying a home" * 50
 

@@ -15,8 +15,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
 from common.clock import FixedClock
-from common.errors import Conflict, Invalid, NotFound
 from signing.ca import CertificateAuthority, ResidentAuthorization, Role
+from signing.errors import Conflict, Invalid, NotFound
 from signing.keystore import FileKeyStore
 from signing.tsa import QIAOLINK_TSA_POLICY, TimestampAuthority, TsaTimeStamper
 

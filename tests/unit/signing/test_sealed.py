@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from common.errors import Conflict, DomainError, Forbidden, Invalid
+from signing.errors import Conflict, Forbidden, Invalid, SigningError
 from signing.sealed import InMemoryReplayStore, open_sealed, seal
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -97,7 +97,7 @@ async def test_a_forged_sender_or_a_flipped_byte_is_refused() -> None:
     for where in (12, len(blob) // 2, len(blob) - 70, len(blob) - 1):
         flipped = bytearray(blob)
         flipped[where] ^= 0x40
-        with pytest.raises(DomainError):
+        with pytest.raises(SigningError):
             await open_at(bytes(flipped))
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from common.errors import Conflict, DomainError, Forbidden, Invalid
+from signing.errors import Conflict, Forbidden, Invalid, SigningError
 from signing.totp import (
     ConsentChallenge,
     ConsentVerifier,
@@ -147,7 +147,7 @@ async def test_two_parallel_uses_of_one_code_let_exactly_one_through() -> None:
         return_exceptions=True,
     )
     assert sum(not isinstance(r, BaseException) for r in results) == 1
-    assert [r.code for r in results if isinstance(r, DomainError)] == ["totp.reused"]
+    assert [r.code for r in results if isinstance(r, SigningError)] == ["totp.reused"]
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from common.errors import Invalid
 from signing.envelope import aead_open, aead_seal
+from signing.errors import Invalid
 from signing.merkle import verify_consistency, verify_inclusion
 from signing.primitives import ecdsa_p256_verify, ed25519_verify
 

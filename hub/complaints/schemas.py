@@ -20,8 +20,8 @@ from hub.complaints.model import (
     running_deadline,
     urgency,
 )
-from hub.complaints.models import Complaint, ComplaintDocument
 from hub.complaints.service import handles, timeline
+from hub.complaints.tables import Complaint, ComplaintDocument
 
 __all__ = ["RULES", "LodgingForm", "progress_view", "read_lodging", "staff_view"]
 

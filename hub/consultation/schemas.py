@@ -8,8 +8,8 @@ from typing import Any
 from common.access import Principal, Role
 from common.i18n import translate
 from hub.consultation.model import TOPIC_LABELS, Topic, pick_text, steps_on_time
-from hub.consultation.models import Consultation, KbEntry
 from hub.consultation.service import shown_state, timeline
+from hub.consultation.tables import Consultation, KbEntry
 from hub.schedules.model import zone_named
 from hub.schedules.tables import Booking
 

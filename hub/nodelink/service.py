@@ -15,7 +15,7 @@ from common.outbox.store import accept_once
 from common.uploads import inspect_upload
 from hub.applications import service
 from hub.applications.model import TrustLevel
-from hub.applications.routes import ResidentIn
+from hub.applications.schemas import ResidentIn
 from hub.applications.storage import MaterialStore
 from hub.db import inbox_keys
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.mediation.models import CaseDocument, Participant
 from hub.mediation.service import CaseFile, document_coverage, signer_key
+from hub.mediation.tables import CaseDocument, Participant
 
 __all__ = ["document_view", "party_view", "staff_view"]
 
