@@ -13,7 +13,10 @@ from common.access import Principal, Role
 from common.audit import record
 from common.db import Database
 from common.errors import N_, Conflict, NotFound
+from hub.consultation.tables import Consultation
 from hub.db import audit_events
+from hub.mediation.tables import MediationCase
+from hub.notarization.tables import notarial_acts
 from hub.sessions.tables import RecordedSegment, VideoSession
 from media import LoggedEvent, Segment
 
@@ -66,11 +69,6 @@ async def _open_session(tx: Any, session_id: str) -> VideoSession:
 
 async def _record_staff(tx: Any, kind: str, number: str) -> tuple[set[str], set[str]]:
     """Who is assigned to the session's case or act, and the offices it belongs to."""
-    # Imported here: those packages open sessions through this module.
-    from hub.consultation.models import Consultation
-    from hub.mediation.models import MediationCase
-    from hub.notarization.tables import notarial_acts
-
     if kind == "notarization":
         act = (
             await tx.execute(
