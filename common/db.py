@@ -86,7 +86,11 @@ def make_engine(url: str, **kw: Any) -> AsyncEngine:
         }
     kw.setdefault("pool_size", 10)
     kw.setdefault("max_overflow", 20)
-    return create_async_engine(parsed, connect_args=connect_args, pool_pre_ping=True, **kw)
+    # No ping before each checkout: it was one more round trip on every transaction. A
+    # connection the server dropped fails its request once and SQLAlchemy then invalidates the
+    # pool; connections are renewed before idle timeouts in between usually cut them.
+    kw.setdefault("pool_recycle", 1800)
+    return create_async_engine(parsed, connect_args=connect_args, **kw)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

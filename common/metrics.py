@@ -1,8 +1,9 @@
 """Request metrics in Prometheus text format (exposition format 0.0.4), shared by all services.
 
 :class:`RequestMetrics` counts requests per route template, method and status and keeps a
-latency histogram per route and method; :func:`metrics_middleware` feeds it and writes one
-structured access-log line per request (with the request id). A service adds its own gauges
+latency histogram per route and method, through ``prometheus_client``;
+:func:`metrics_middleware` feeds it and writes one structured access-log line per request
+(with the request id). A service adds its own gauges
 by registering a :data:`Collector` in ``app[COLLECTORS]`` (the hub adds its outbox).
 """
 
@@ -11,11 +12,11 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
-from bisect import bisect_left
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 from common.logs import REQUEST_ID
 
@@ -35,57 +36,43 @@ Collector = Callable[[web.Application], Awaitable[str]]
 BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-@dataclass
-class _Histogram:
-    counts: list[int]
-    total: float = 0.0
-    n: int = 0
-
-
-@dataclass
 class RequestMetrics:
-    """In-memory counters of one process; each instance is scraped on its own."""
+    """Counters of one process in their own ``prometheus_client`` registry (one per app, so
+    two apps in one process, as in the tests, count apart); each instance is scraped alone."""
 
-    buckets: Sequence[float] = BUCKETS
-    requests: dict[tuple[str, str, int], int] = field(default_factory=dict)
-    latency: dict[tuple[str, str], _Histogram] = field(default_factory=dict)
+    def __init__(self, service: str, buckets: Sequence[float] = BUCKETS) -> None:
+        self.service = service
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._requests = Counter(
+            "qiaolink_http_requests",
+            "HTTP requests answered, by route and status.",
+            ("service", "route", "method", "status"),
+            registry=self.registry,
+        )
+        self._latency = Histogram(
+            "qiaolink_http_request_duration_seconds",
+            "Time to answer, by route.",
+            ("service", "route", "method"),
+            buckets=buckets,
+            registry=self.registry,
+        )
+
+        # the labelled children, found once: label values are bounded (route templates)
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         key = (route, method, status)
-        self.requests[key] = self.requests.get(key, 0) + 1
-        hist = self.latency.setdefault(
-            (route, method), _Histogram(counts=[0] * (len(self.buckets) + 1))
-        )
-        hist.counts[bisect_left(self.buckets, seconds)] += 1
-        hist.total += seconds
-        hist.n += 1
-
-    def render(self, service: str) -> str:
-        lines = [
-            "# HELP qiaolink_http_requests_total HTTP requests answered, by route and status.",
-            "# TYPE qiaolink_http_requests_total counter",
-        ]
-        for (route, method, status), count in sorted(self.requests.items()):
-            lines.append(
-                f'qiaolink_http_requests_total{{service="{service}",route="{_label(route)}",'
-                f'method="{method}",status="{status}"}} {count}'
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (
+                self._requests.labels(self.service, route, method, str(status)),
+                self._latency.labels(self.service, route, method),
             )
-        name = "qiaolink_http_request_duration_seconds"
-        lines += [f"# HELP {name} Time to answer, by route.", f"# TYPE {name} histogram"]
-        for (route, method), hist in sorted(self.latency.items()):
-            labels = f'service="{service}",route="{_label(route)}",method="{method}"'
-            running = 0
-            for bound, count in zip([*self.buckets, float("inf")], hist.counts, strict=True):
-                running += count
-                le = "+Inf" if bound == float("inf") else f"{bound:g}"
-                lines.append(f'{name}_bucket{{{labels},le="{le}"}} {running}')
-            lines.append(f"{name}_sum{{{labels}}} {hist.total:.6f}")
-            lines.append(f"{name}_count{{{labels}}} {hist.n}")
-        return "\n".join(lines) + "\n"
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def render(self) -> str:
+        return generate_latest(self.registry).decode()
 
 
 METRICS = web.AppKey("request_metrics", RequestMetrics)

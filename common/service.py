@@ -106,7 +106,7 @@ def _health_routes(spec: ServiceSpec, routes: RouteTable, settings: ServiceSetti
     async def metrics(request: web.Request) -> web.Response:
         if not allowed(request.remote, settings.metrics_allow):
             raise Forbidden("access.loopback_only", N_("Only callers on this machine may do this."))
-        parts = [request.app[METRICS].render(spec.name)]
+        parts = [request.app[METRICS].render()]
         for collect in request.app[COLLECTORS]:
             parts.append(await collect(request.app))
         return web.Response(
@@ -140,7 +140,7 @@ def build_app(
     table = RouteTable()
     table.extend(_health_routes(spec, table, settings))
     table.extend(routes)
-    request_metrics = RequestMetrics()
+    request_metrics = RequestMetrics(spec.name)
     chain = middlewares(authenticator, settings.default_locale)
     # after the request id is set, around the error middleware: it sees the final status
     chain.insert(1, metrics_middleware(request_metrics, spec.name))

@@ -349,6 +349,13 @@ def _page_routes() -> RouteTable:
 
 
 def _safe_next(source: Mapping[str, object]) -> str:
-    """Where to go after signing in: a path on this site only."""
+    """Where to go after signing in: a path on this site only.
+
+    Browsers drop tabs and newlines from a location and read a backslash as a slash, so a
+    slash, a tab, then ``/evil.example`` would leave the site: a target holding any control
+    character, space or backslash, or not starting with exactly one slash, falls back to ``/``.
+    """
     target = str(source.get("next", "/") or "/")
+    if any(ch <= " " or ch in "\\\x7f" for ch in target):
+        return "/"
     return target if target.startswith("/") and not target.startswith("//") else "/"

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 
 from common.access import PUBLIC, Principal, Role, Scope, allow
 from common.errors import N_, Invalid
@@ -73,19 +74,28 @@ def _today(request: web.Request) -> Any:
     return request.app[CLOCK].now().astimezone(hub_zone()).date()
 
 
+NUMBER_ATTEMPTS = 3
+
+
 async def _opened(
     request: web.Request, body: OpenApplication, actor: Principal, branch: str
 ) -> web.Response:
     now = request.app[CLOCK].now()
-    async with request.app[DB].transaction() as session:
-        app, code = await service.open_application(
-            session,
-            item_code=body.item_code,
-            resident=service.Resident(**body.resident.model_dump()),
-            actor=actor,
-            branch=branch,
-            now=now,
-        )
+    for attempt in range(NUMBER_ATTEMPTS):
+        try:
+            async with request.app[DB].transaction() as session:
+                app, code = await service.open_application(
+                    session,
+                    item_code=body.item_code,
+                    resident=service.Resident(**body.resident.model_dump()),
+                    actor=actor,
+                    branch=branch,
+                    now=now,
+                )
+            break
+        except IntegrityError:  # the random number was taken (rarely): draw another
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
     return web.json_response(
         {"number": app.number, "query_code": code, "state": app.state}, status=201
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Principal, Role, Scope
@@ -36,7 +36,7 @@ from hub.applications.tables import (
     Rating,
 )
 from hub.calendars.service import working_days
-from hub.catalogue.service import get_item
+from hub.catalogue.service import get_item, item_version
 from hub.db import audit_events
 from hub.govnet.service import forward_to_govnet
 from hub.zone import hub_zone
@@ -121,14 +121,6 @@ async def _transition(
     await audit_decision(session, actor, now, f"application.{target.value}", app, note)
 
 
-async def _free_number(session: AsyncSession, branch: str, now: datetime) -> str:
-    """A new application number not yet used (random numbers can meet, rarely)."""
-    while True:
-        number = new_number(branch, now)
-        if await session.scalar(select(Application.id).where(Application.number == number)) is None:
-            return number
-
-
 async def open_application(
     session: AsyncSession,
     *,
@@ -140,15 +132,19 @@ async def open_application(
     taken_in: TakenIn | None = None,
 ) -> tuple[Application, str]:
     """Open a draft. ``taken_in`` carries the number, query-code hash and guide version a branch
-    node already gave the resident while it worked on its own; the hub keeps them."""
-    item = await get_item(session, item_code, taken_in.item_version if taken_in else None)
+    node already gave the resident while it worked on its own; the hub keeps them.
+
+    A new number is random (40 bits a branch a day) and not checked first: should it meet one
+    already taken, the unique index refuses the insert and the caller opens it again in a new
+    transaction, which costs nothing on the way every other request takes."""
+    version = await item_version(session, item_code, taken_in.item_version if taken_in else None)
     query_code = "" if taken_in else new_query_code()
-    number = taken_in.number if taken_in else await _free_number(session, branch, now)
+    number = taken_in.number if taken_in else new_number(branch, now)
     app = Application(
         number=number,
         query_code_hash=taken_in.query_code_hash if taken_in else hash_query_code(query_code),
-        item_code=item.code,
-        item_version=item.version,
+        item_code=item_code,
+        item_version=version,
         branch=branch,
         owner=actor.subject,
         resident_name=resident.name,
@@ -161,19 +157,18 @@ async def open_application(
     )
     session.add(app)
     await session.flush()
-    session.add(
-        ApplicationEvent(
+    note = {"item": item_code, "version": version}
+    await session.execute(
+        insert(ApplicationEvent).values(
             application_id=app.id,
             at=now,
             actor=actor.subject,
             from_state=None,
             to_state=State.DRAFT.value,
-            note={"item": item.code, "version": item.version},
+            note=note,
         )
     )
-    await audit_decision(
-        session, actor, now, "application.opened", app, {"item": item.code, "version": item.version}
-    )
+    await audit_decision(session, actor, now, "application.opened", app, note)
     return app, query_code
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "categories",
     "current_items",
     "get_item",
+    "item_version",
     "publish",
     "publish_catalogue",
     "read_catalogue",
@@ -74,17 +75,29 @@ async def categories(session: AsyncSession) -> set[str]:
     return set((await session.scalars(query)).all())
 
 
-async def get_item(session: AsyncSession, code: str, version: int | None = None) -> ServiceItem:
-    query = select(ServiceItem).where(ServiceItem.code == code)
+async def _one(session: AsyncSession, column: Any, code: str, version: int | None) -> Any:
+    """``column`` of item ``code`` at ``version`` (the current one if None); 404 if none."""
+    query = select(column).where(ServiceItem.code == code)
     query = query.where(
         ServiceItem.version == version if version is not None else ServiceItem.current.is_(True)
     )
-    item = await session.scalar(query)
-    if item is None:
+    found = await session.scalar(query)
+    if found is None:
         raise NotFound(
             "catalogue.unknown_item", N_("No service item {code}."), params={"code": code}
         )
+    return found
+
+
+async def get_item(session: AsyncSession, code: str, version: int | None = None) -> ServiceItem:
+    item: ServiceItem = await _one(session, ServiceItem, code, version)
     return item
+
+
+async def item_version(session: AsyncSession, code: str, version: int | None = None) -> int:
+    """The version an application is opened under (the current one, or ``version`` if it
+    exists), read without loading the guide itself: the intake path needs only the number."""
+    return int(await _one(session, ServiceItem.version, code, version))
 
 
 async def publish(session: AsyncSession, guide: dict[str, Any], now: datetime) -> ServiceItem:

@@ -61,6 +61,15 @@ def _invitation(request: web.Request, session_id: str, invitee: Invitee) -> dict
     }
 
 
+async def _reached(request: web.Request) -> str:
+    """The path's session id once the caller is in its scope (404 otherwise)."""
+    principal = request[PRINCIPAL]
+    assert principal is not None  # admitted by the route's declaration
+    session_id = request.match_info["session_id"]
+    await service.reachable(request.app[DB], session_id, principal)
+    return session_id
+
+
 @routes.post(
     "/api/sessions", access=HOSTS, summary="Open a recorded video session", body=OpenSession
 )
@@ -93,7 +102,7 @@ async def open_session(request: web.Request) -> web.Response:
 )
 async def invite(request: web.Request) -> web.Response:
     body = await parse_body(request, Invitee)
-    session_id = request.match_info["session_id"]
+    session_id = await _reached(request)
     request.app[LIVE].room(session_id)
     return web.json_response(_invitation(request, session_id, body), status=201)
 
@@ -119,7 +128,7 @@ async def signal(request: web.Request) -> web.StreamResponse:
     summary="A session with its recorded segments (hashes) and event log",
 )
 async def show(request: web.Request) -> web.Response:
-    session_id = request.match_info["session_id"]
+    session_id = await _reached(request)
     found = await service.load_session(request.app[DB], session_id)
     room = request.app[LIVE].rooms.get(session_id)
     found["present"] = sorted(room.members) if room is not None else []
@@ -128,7 +137,7 @@ async def show(request: web.Request) -> web.Response:
 
 @routes.post("/api/sessions/{session_id}/end", access=HOSTS, summary="End a session")
 async def end(request: web.Request) -> web.Response:
-    session_id = request.match_info["session_id"]
+    session_id = await _reached(request)
     actor = request[PRINCIPAL]
     assert actor is not None
     await request.app[LIVE].end(session_id)  # closes the last segment, which is then stored
@@ -144,7 +153,7 @@ async def end(request: web.Request) -> web.Response:
     summary="One current picture of a participant (JPEG), through the frame tap",
 )
 async def snapshot(request: web.Request) -> web.Response:
-    room = request.app[LIVE].room(request.match_info["session_id"])
+    room = request.app[LIVE].room(await _reached(request))
     tracks = [
         t for t in room.relay.subscribe(request.match_info["participant"]) if t.kind == "video"
     ]

@@ -9,15 +9,26 @@ from typing import Any
 
 from sqlalchemy import select
 
-from common.access import Principal
+from common.access import Principal, Role
 from common.audit import record
 from common.db import Database
 from common.errors import N_, Conflict, NotFound
+from hub.consultation.tables import Consultation
 from hub.db import audit_events
+from hub.mediation.tables import MediationCase
+from hub.notarization.tables import notarial_acts
 from hub.sessions.tables import RecordedSegment, VideoSession
 from media import LoggedEvent, Segment
 
-__all__ = ["add_segment", "end_session", "load_session", "log_event", "open_session", "subject"]
+__all__ = [
+    "add_segment",
+    "end_session",
+    "load_session",
+    "log_event",
+    "open_session",
+    "reachable",
+    "subject",
+]
 
 
 def subject(session_id: str) -> str:
@@ -54,6 +65,48 @@ async def _open_session(tx: Any, session_id: str) -> VideoSession:
     if session is None:
         raise NotFound("media.session_unknown", N_("There is no such video session."))
     return session  # type: ignore[no-any-return]
+
+
+async def _record_staff(tx: Any, kind: str, number: str) -> tuple[set[str], set[str]]:
+    """Who is assigned to the session's case or act, and the offices it belongs to."""
+    if kind == "notarization":
+        act = (
+            await tx.execute(
+                select(notarial_acts.c.notary, notarial_acts.c.branch).where(
+                    notarial_acts.c.number == number
+                )
+            )
+        ).first()
+        return ({act.notary}, {act.branch}) if act is not None else (set(), set())
+    if kind in ("mediation", "evidence"):
+        case = await tx.scalar(select(MediationCase).where(MediationCase.number == number))
+        if case is None:
+            return set(), set()
+        return {case.mediator, case.opened_by}, {case.office, case.mediator_office}
+    if kind == "consultation":
+        c = await tx.scalar(select(Consultation).where(Consultation.number == number))
+        return ({c.consultant}, {c.branch}) if c is not None else (set(), set())
+    return set(), set()
+
+
+async def reachable(db: Database, session_id: str, principal: Principal) -> VideoSession:
+    """The session if ``principal`` may reach it at all; else 404, as for an unknown one.
+
+    A session inherits its scope from its case or act: reachable by the staff who opened it,
+    the staff assigned to the case or act, that office's supervisor, and auditors (who only
+    read). Every API route and HTML page naming a session calls this before anything else and
+    lets the NotFound through, so an unassigned caller cannot tell a foreign session from none.
+    """
+    async with db.transaction() as tx:
+        session = await _open_session(tx, session_id)
+        if principal.role is Role.AUDITOR or principal.subject == session.created_by:
+            return session
+        staff, offices = await _record_staff(tx, session.kind, session.case_id)
+    if principal.subject in staff:
+        return session
+    if principal.role is Role.SUPERVISOR and principal.branch in offices:
+        return session
+    raise NotFound("media.session_unknown", N_("There is no such video session."))
 
 
 async def add_segment(db: Database, *, at: datetime, session_id: str, segment: Segment) -> None:

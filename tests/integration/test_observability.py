@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from common.db import Database
@@ -34,16 +35,21 @@ async def test_every_service_counts_requests_per_route_and_status(
         assert (await client.get("/healthz")).status == 200
     assert (await client.get("/no/such/page")).status == 404
     text = await (await client.get("/metrics")).text()
-    assert (
-        f'qiaolink_http_requests_total{{service="{service}",route="/healthz",'
-        f'method="GET",status="200"}} 3'
-    ) in text
-    assert 'route="unmatched",method="GET",status="404"} 1' in text
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    healthz = {"service": service, "route": "/healthz", "method": "GET"}
+
+    def value(name: str, **labels: str) -> float | None:
+        return samples.get((name, tuple(sorted(labels.items()))))
+
+    assert value("qiaolink_http_requests_total", **healthz, status="200") == 3
+    unmatched = {**healthz, "route": "unmatched", "status": "404"}
+    assert value("qiaolink_http_requests_total", **unmatched) == 1
     assert "# TYPE qiaolink_http_request_duration_seconds histogram" in text
-    assert (
-        f'qiaolink_http_request_duration_seconds_count{{service="{service}",route="/healthz",'
-        f'method="GET"}} 3'
-    ) in text
+    assert value("qiaolink_http_request_duration_seconds_count", **healthz) == 3
     if service == "hub":  # the hub adds its outbox gauges to the same page
         assert "# TYPE qiaolink_outbox_depth gauge" in text
 

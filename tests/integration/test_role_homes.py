@@ -44,7 +44,22 @@ async def test_a_page_on_the_way_wins_and_only_on_this_site(
         ("/progress", "/progress"),
         ("//evil.example/queue", "/queue"),
         ("https://evil.example/", "/queue"),
+        ("/\t/evil.example", "/queue"),
+        ("/\n/evil.example", "/queue"),
+        ("/\\evil.example", "/queue"),
+        ("/\r\n/evil.example", "/queue"),
     ):
         client.session.cookie_jar.clear()
         moved = await client.post("/signin", data={**form, "next": target}, allow_redirects=False)
         assert moved.status == 303 and moved.headers["Location"] == lands, target
+
+
+async def test_the_page_on_the_way_from_the_signin_address_stays_on_this_site(
+    aiohttp_client: Any, tmp_path: Path
+) -> None:
+    """``GET /signin?next=`` carries the target into the form: the same rule holds there."""
+    app, _db = await service_app("hub", f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", tmp_path)
+    client = await aiohttp_client(app)
+    page = await client.get("/signin", params={"next": "/\t/evil.example"}, headers=HTML)
+    assert page.status == 200
+    assert "evil.example" not in await page.text()

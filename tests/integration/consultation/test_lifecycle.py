@@ -71,9 +71,10 @@ async def test_book_hold_answer_rate_and_publish(hub: Hub) -> None:
     view = await ended.json()
     assert ended.status == 200, view
     assert view["state"] == "held" and view["steps_done"] == 1 and view["steps_on_time"] == 1
-    session = await hub.client.get(
-        f"/api/sessions/{consultant['session_id']}", headers=hub.headers["officer.wz"]
-    )
+    path = f"/api/sessions/{consultant['session_id']}"
+    stranger = await hub.client.get(path, headers=hub.headers["officer.wz"])  # not on the case
+    assert stranger.status == 404
+    session = await hub.client.get(path, headers=hub.headers["auditor.wz"])
     recorded = await session.json()
     assert recorded["kind"] == "consultation" and recorded["case_id"] == number
     assert any("resident/video" in s["tracks"] for s in recorded["segments"])

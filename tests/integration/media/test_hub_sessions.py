@@ -24,7 +24,8 @@ class HeaderAuth:
 
     async def authenticate(self, request: web.Request) -> Principal | None:
         role = request.headers.get("X-Test-Role")
-        return Principal(subject=f"{role}-1", role=Role(role)) if role else None
+        who = request.headers.get("X-Test-Subject", f"{role}-1")
+        return Principal(subject=who, role=Role(role)) if role else None
 
 
 NOTARY = {"X-Test-Role": "notary"}
@@ -183,3 +184,35 @@ async def test_an_oversized_signalling_message_is_refused_and_the_socket_stays_u
     closed = await ws.receive()
     assert closed.type in {aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED}
     await ws.close()
+
+
+async def test_a_session_is_out_of_reach_of_hosts_not_on_its_act(
+    aiohttp_client: Any, db_url: str, tmp_path: Path
+) -> None:
+    """Another notary, a mediator or an officer not on the act gets 404 on every session route."""
+    client = await hub_client(aiohttp_client, db_url, tmp_path)
+    opened = await open_session(client)
+    sid = opened["session_id"]
+    invitee = {"participant": "intruder", "role": "notary"}
+    outsiders = [
+        {"X-Test-Role": "notary", "X-Test-Subject": "notary-2"},
+        {"X-Test-Role": "mediator"},
+        {"X-Test-Role": "officer"},
+    ]
+    for headers in outsiders:
+        calls = [
+            ("GET", f"/api/sessions/{sid}", None),
+            ("POST", f"/api/sessions/{sid}/invitations", invitee),
+            ("GET", f"/api/sessions/{sid}/participants/milan-node/snapshot", None),
+            ("POST", f"/api/sessions/{sid}/end", None),
+        ]
+        for method, path, body in calls:
+            response = await client.request(method, path, json=body, headers=headers)
+            assert response.status == 404, (headers, response.url, response.status)
+            assert (await response.json())["code"] == "media.session_unknown"
+    shown = await client.get(f"/api/sessions/{sid}", headers=NOTARY)
+    assert shown.status == 200 and (await shown.json())["state"] == "open"
+    audited = await client.get(f"/api/sessions/{sid}", headers={"X-Test-Role": "auditor"})
+    assert audited.status == 200
+    fresh = await client.post(f"/api/sessions/{sid}/invitations", json=invitee, headers=NOTARY)
+    assert fresh.status == 201
