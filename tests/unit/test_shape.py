@@ -70,6 +70,9 @@ TABLES_READ: set[tuple[str, str]] = {
     ("hub/schedules/demo.py", "hub.accounts.tables"),
     ("hub/schedules/pages.py", "hub.accounts.tables"),
     ("hub/schedules/service.py", "hub.accounts.tables"),
+    ("hub/sessions/service.py", "hub.consultation.tables"),  # who is on the case or act
+    ("hub/sessions/service.py", "hub.mediation.tables"),
+    ("hub/sessions/service.py", "hub.notarization.tables"),
     ("hub/signatures/routes.py", "hub.applications.tables"),
     ("hub/signatures/service.py", "hub.applications.tables"),
     ("hub/signatures/steps.py", "hub.auditlog.tables"),
