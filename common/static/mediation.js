@@ -14,6 +14,27 @@
     }
   }
   var lang = (document.documentElement.lang || "zh").slice(0, 2);
+  var DECISION = "qiaolink.mediation.decision.";
+
+  // Back from the branch kiosk: keep the node's signed face decision for this tab, then show
+  // the party's own page (the code and the decision leave the address bar).
+  var landing = document.getElementById("from-kiosk");
+  if (landing) {
+    var fragment = new URLSearchParams(window.location.hash.slice(1));
+    var number = landing.dataset.number;
+    if (fragment.get("decision")) {
+      try {
+        var raw = atob(fragment.get("decision").replace(/-/g, "+").replace(/_/g, "/"));
+        window.sessionStorage.setItem(DECISION + number, JSON.stringify(JSON.parse(raw)));
+      } catch (e) { /* a broken hand-over: the page asks for the kiosk again */ }
+    }
+    window.location.replace("/mediation/my?" + new URLSearchParams({ number: number, code: fragment.get("code") || "", lang: lang }).toString());
+    return;
+  }
+
+  function decisionFor(number) {
+    try { return JSON.parse(window.sessionStorage.getItem(DECISION + number) || "null"); } catch (e) { return null; }
+  }
   var ORDER = { checking: 1, signing: 2, storing: 3, sealing: 3.5, done: 4 };
 
   function setup(form) {
@@ -22,8 +43,20 @@
     var button = form.querySelector("button");
     var base = "/api/mediation/my/" + encodeURIComponent(form.dataset.number) + "/documents/" + form.dataset.document;
     var headers = { "Content-Type": "application/json", "X-Access-Code": form.dataset.code };
+    var decision = decisionFor(form.dataset.number);
+    if (decision) {
+      Array.prototype.forEach.call(document.querySelectorAll(".face-done"), function (mark) { mark.hidden = false; });
+    }
+    function post(path, body) {
+      return fetch(base + path + "?lang=" + lang, { method: "POST", headers: headers, body: JSON.stringify(body) })
+        .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); });
+    }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      if (!decision) {
+        stage.textContent = form.dataset.face;
+        return;
+      }
       var otp = form.querySelector("input[name=otp]").value.trim();
       button.disabled = true;
       bar.hidden = false;
@@ -34,8 +67,11 @@
           if (ORDER[p.stage]) { bar.value = ORDER[p.stage]; stage.textContent = form.dataset[p.stage] || stage.textContent; }
         }).catch(function () { /* the next poll tries again */ });
       }, 400);
-      fetch(base + "/sign?lang=" + lang, { method: "POST", headers: headers, body: JSON.stringify({ code: otp, document_sha256: form.dataset.sha }) })
-        .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      post("/challenge", { face_decision: decision })
+        .then(function (res) {
+          if (!res.ok) { return res; }
+          return post("/sign", { code: otp, document_sha256: res.body.document_sha256 });
+        })
         .then(function (res) {
           window.clearInterval(polling);
           if (res.ok) {

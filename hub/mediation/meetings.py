@@ -18,11 +18,18 @@ from hub.mediation import service
 from hub.mediation.model import CaseState, Step
 from hub.mediation.routes import MEDIATOR, OpenSession, case_subject, mediator_step, principal_of
 from hub.mediation.service import CaseFile
-from hub.mediation.tables import CaseSession
+from hub.mediation.tables import CaseSession, Participant
 from hub.sessions import service as video
 from hub.sessions.live import LIVE
 
-__all__ = ["routes"]
+__all__ = [
+    "invited_to",
+    "mediator_invitation",
+    "party_invitation",
+    "routes",
+    "start_session",
+    "stop_session",
+]
 
 routes = RouteTable()
 TAGS = ("mediation",)
@@ -48,11 +55,13 @@ def _invitation(request: web.Request, session_id: str, name: str, role: str) -> 
 )
 async def open_session(request: web.Request) -> web.Response:
     body = await parse_body(request, OpenSession)
-    actor, now, number = (
-        principal_of(request),
-        request.app[CLOCK].now(),
-        request.match_info["number"],
-    )
+    opened = await start_session(request, request.match_info["number"], body)
+    return web.json_response(opened, status=201)
+
+
+async def start_session(request: web.Request, number: str, body: OpenSession) -> dict[str, Any]:
+    """Open a recorded session of the case (API or the case page); everyone's invitation."""
+    actor, now = principal_of(request), request.app[CLOCK].now()
     async with request.app[DB].transaction() as session:  # check first: no room for a refused case
         case = await service.load(session, number)
         service.require_mediator(case, actor)
@@ -62,18 +71,11 @@ async def open_session(request: web.Request) -> web.Response:
             raise Conflict(
                 "mediation.session_running", N_("A session of this case is still running.")
             )
-        invited = f.people
-        if body.kind == "evidence":
-            witness = next((p for p in f.people if p.id == body.witness), None)
-            if witness is None:
-                raise Invalid(
-                    "mediation.witness_required", N_("Name the witness, a person on the case.")
-                )
-            invited = [
-                p
-                for p in f.people
-                if p.id == witness.id or p.represents == witness.id or p.role == "interpreter"
-            ]
+        if body.kind == "evidence" and not any(p.id == body.witness for p in f.people):
+            raise Invalid(
+                "mediation.witness_required", N_("Name the witness, a person on the case.")
+            )
+        invited = invited_to(body.kind, body.witness, f.people)
     session_id = secrets.token_hex(8)
     await video.open_session(
         request.app[DB], at=now, actor=actor, session_id=session_id, case_id=number, kind=body.kind
@@ -100,18 +102,31 @@ async def open_session(request: web.Request) -> web.Response:
             case_subject(case),
             {"session": session_id, "kind": body.kind, "witness": body.witness},
         )
-    invitations = [
-        _invitation(
-            request, session_id, f"mediator-{actor.subject}".replace(".", "-")[:60], "mediator"
-        )
-    ]
+    invitations = [mediator_invitation(request, session_id, actor)]
     invitations += [
-        _invitation(request, session_id, f"p{p.id}", "resident") | {"id": str(p.id), "name": p.name}
+        party_invitation(request, session_id, p.id) | {"id": str(p.id), "name": p.name}
         for p in invited
     ]
-    return web.json_response(
-        {"session_id": session_id, "kind": body.kind, "invitations": invitations}, status=201
-    )
+    return {"session_id": session_id, "kind": body.kind, "invitations": invitations}
+
+
+def invited_to(kind: str, witness: int | None, people: list[Participant]) -> list[Participant]:
+    """Who a session invites: everyone for a meeting; for evidence, the witness, those who
+    represent them, and the interpreters."""
+    if kind != "evidence":
+        return list(people)
+    return [
+        p for p in people if p.id == witness or p.represents == witness or p.role == "interpreter"
+    ]
+
+
+def mediator_invitation(request: web.Request, session_id: str, actor: Principal) -> dict[str, str]:
+    name = f"mediator-{actor.subject}".replace(".", "-")[:60]
+    return _invitation(request, session_id, name, "mediator")
+
+
+def party_invitation(request: web.Request, session_id: str, person_id: int) -> dict[str, str]:
+    return _invitation(request, session_id, f"p{person_id}", "resident")
 
 
 @routes.post(
@@ -121,9 +136,14 @@ async def open_session(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def end_session(request: web.Request) -> web.Response:
-    actor, session_id = principal_of(request), request.match_info["session_id"]
+    return await stop_session(request, request.match_info["number"], request.match_info["session_id"])
+
+
+async def stop_session(request: web.Request, number: str, session_id: str) -> web.Response:
+    """End a running session of the case; its recording is sealed. Answers the case view."""
+    actor = principal_of(request)
     async with request.app[DB].sessions() as session:
-        case = await service.load(session, request.match_info["number"])
+        case = await service.load(session, number)
         service.require_mediator(case, actor)
         held = await session.scalar(
             select(CaseSession).where(

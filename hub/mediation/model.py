@@ -15,6 +15,7 @@ calendar days from opening to settlement.
 from __future__ import annotations
 
 import hashlib
+import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ __all__ = [
     "Step",
     "check_signer",
     "check_step",
+    "check_terms",
+    "terms_of",
     "coverage",
     "office_figures",
     "text_sha256",
@@ -177,6 +180,15 @@ def check_signer(plan: SigningPlan, current: Coverage, signer: str) -> None:
                 N_("Others must sign first: {count} signature(s) still missing."),
                 params={"count": len(waiting)},
             )
+
+
+_ARTICLE = re.compile(r"^第\d+条 Article \d+\. (.*)$")
+
+
+def terms_of(text: str) -> list[str]:
+    """The terms of an agreement's text, as the mediator wrote them (to edit a draft)."""
+    found = (_ARTICLE.match(line) for line in text.splitlines())
+    return [m.group(1) for m in found if m]
 
 
 def check_terms(terms: Sequence[str]) -> list[str]:

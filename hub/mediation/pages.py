@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import select
 
 from common.access import PUBLIC, Role, allow
-from common.errors import REFUSALS, Refusal
+from common.errors import N_, REFUSALS, Refusal
 from common.i18n import translate
 from common.service import DB, PAGES
 from common.web import LOCALE, RouteTable
 from hub.mediation import service, signing
 from hub.mediation.figures import statistics_of
 from hub.mediation.package import verify_latest
-from hub.mediation.party import party_case
 from hub.mediation.routes import (
     MEDIATOR,
     READERS,
@@ -27,16 +27,18 @@ from hub.mediation.routes import (
     mediator_step,
     principal_of,
 )
+from hub.mediation.model import terms_of
 from hub.mediation.schemas import staff_view
+from hub.mediation.tables import SignedPackage
 
-__all__ = ["page_routes"]
+__all__ = ["case_response", "form_step", "message", "page_routes"]
 
 page_routes = RouteTable()
 TAGS = ("pages", "mediation")
 AUDITORS = allow(Role.AUDITOR, Role.SUPERVISOR, read_only=True)
 
 
-def _message(request: web.Request, exc: Refusal) -> str:
+def message(request: web.Request, exc: Refusal) -> str:
     return translate(request.get(LOCALE, "zh"), exc.message, **exc.params)
 
 
@@ -73,29 +75,92 @@ async def _case_view(request: web.Request) -> dict[str, Any]:
     tags=TAGS,
 )
 async def case_page(request: web.Request) -> web.Response:
-    return await _case_response(request)
+    return await case_response(request)
 
 
-async def _case_response(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+async def case_response(
+    request: web.Request,
+    error: str = "",
+    status: int = 200,
+    invitation: dict[str, Any] | None = None,
+) -> web.Response:
+    """The case page, with a refusal or a just-issued invitation when there is one."""
     view = await _case_view(request)
+    docs = view["documents"]
     current = next(
-        (
-            d
-            for d in reversed(view["documents"])
-            if d["kind"] == "agreement" and d["state"] != "void"
-        ),
-        None,
+        (d for d in reversed(docs) if d["kind"] == "agreement" and d["state"] != "void"), None
     )
+    replaced = [d for d in docs if d["kind"] == "agreement" and d["state"] == "void" and d["signed"]]
+    running = next((s for s in view["session_rows"] if s.ended_at is None), None)
+    statements = {d["session"]: d for d in docs if d["kind"] == "statement" and d["state"] != "void"}
     mine = principal_of(request).subject == view["mediator"]
-    return _render(request, "case.html", status, v=view, agreement=current, mine=mine, error=error)
+    async with request.app[DB].sessions() as session:
+        package = await session.scalar(
+            select(SignedPackage)
+            .where(SignedPackage.case_id == view["case"].id)
+            .order_by(SignedPackage.id.desc())
+            .limit(1)
+        )
+    lang = request.get(LOCALE, "zh")
+    hint = mediator_hint(view, running is not None, package is not None)
+    return _render(
+        request,
+        "case.html",
+        status,
+        v=view,
+        hint=translate(lang, hint[0], **hint[1]) if hint else "",
+        package=package,
+        agreement=current,
+        terms=terms_of(current["text"]) if current else [],
+        replaced=replaced,
+        running=running,
+        statements=statements,
+        mine=mine,
+        error=error,
+        invitation=invitation,
+        opened=request.query.get("opened") == "1",
+    )
 
 
-async def _form_step(request: web.Request, run: Any) -> web.Response:
+def mediator_hint(
+    view: dict[str, Any], running: bool, packaged: bool
+) -> tuple[str, dict[str, Any]] | None:
+    """What the mediator does next on this case, in one sentence."""
+    state = view["state"]
+    waiting = [
+        p["name"] for p in view["participants"] if p["role"] == "party" and not p["consented_at"]
+    ]
+    if running:
+        return N_("A session is running: rejoin it or end it when the meeting is over."), {}
+    if state == "open" and waiting:
+        return (
+            N_("Waiting for the consent of {names}. Send the invitations if they have none yet."),
+            {"names": ", ".join(waiting)},
+        )
+    if state == "open":
+        return N_("Every party has consented. Start the first recorded session."), {}
+    if state == "mediating":
+        return N_("Write your notes, then draft the agreement from the template."), {}
+    if state == "drafted":
+        return (
+            N_("The parties sign the agreement on their own page; you sign after them, "
+               "then the hub seal follows."),
+            {},
+        )
+    if state == "settled" and not packaged:
+        return N_("Settled. Build the judicial-confirmation package for the court."), {}
+    if state == "settled":
+        return N_("Settled. The package for the court is ready to download."), {}
+    return None
+
+
+async def form_step(request: web.Request, run: Any) -> web.Response:
     try:
         await run(await request.post())
     except REFUSALS as exc:
-        return await _case_response(request, _message(request, exc), exc.status)
-    raise web.HTTPSeeOther(f"/mediation/cases/{request.match_info['number']}")
+        return await case_response(request, message(request, exc), exc.status)
+    lang = request.get(LOCALE, "zh")
+    raise web.HTTPSeeOther(f"/mediation/cases/{request.match_info['number']}?lang={lang}")
 
 
 @page_routes.post(
@@ -110,7 +175,7 @@ async def note_form(request: web.Request) -> web.Response:
             request, "mediation.note_written", add_note_to(request, str(form.get("text", "")), None)
         )
 
-    return await _form_step(request, run)
+    return await form_step(request, run)
 
 
 @page_routes.post(
@@ -124,7 +189,7 @@ async def draft_form(request: web.Request) -> web.Response:
         terms = [t for t in str(form.get("terms", "")).splitlines() if t.strip()]
         await drafting_agreement(request, terms)
 
-    return await _form_step(request, run)
+    return await form_step(request, run)
 
 
 @page_routes.post(
@@ -142,27 +207,7 @@ async def sign_form(request: web.Request) -> web.Response:
             principal_of(request),
         )
 
-    return await _form_step(request, run)
-
-
-@page_routes.get(
-    "/mediation/my",
-    access=PUBLIC,
-    summary="A party's own page: case status and the signing step",
-    tags=TAGS,
-)
-async def party_page(request: web.Request) -> web.Response:
-    number, code = (
-        request.query.get("number", "").strip(),
-        request.query.get("code", "").strip().upper(),
-    )
-    view, error, status = None, "", 200
-    if number:
-        try:
-            view = await party_case(request, number, code)
-        except REFUSALS as exc:
-            error, status = _message(request, exc), exc.status
-    return _render(request, "party.html", status, v=view, number=number, code=code, error=error)
+    return await form_step(request, run)
 
 
 @page_routes.get(
@@ -177,7 +222,7 @@ async def statistics_page(request: web.Request) -> web.Response:
             "statistics.html",
             exc.status,
             f=None,
-            error=_message(request, exc),
+            error=message(request, exc),
             q=request.query,
         )
     return _render(request, "statistics.html", f=figures, error="", q=request.query)
@@ -212,6 +257,6 @@ async def audit_case_page(request: web.Request) -> web.Response:
             number=number,
             row=None,
             verdict=None,
-            error=_message(request, exc),
+            error=message(request, exc),
         )
     return _render(request, "audit_case.html", number=number, row=row, verdict=verdict, error="")

@@ -21,11 +21,27 @@ from hub.mediation.schemas import staff_view
 from hub.mediation.service import CaseFile, NewCase, NewPerson
 from hub.mediation.tables import CaseNote, MediationCase
 
-__all__ = ["MEDIATOR", "OPENERS", "READERS", "STATS", "case_subject", "routes"]
+__all__ = [
+    "MEDIATOR",
+    "FORM_OPENERS",
+    "OPENERS",
+    "READERS",
+    "STATS",
+    "OpenCase",
+    "Person",
+    "case_subject",
+    "drafting_statement",
+    "opening_case",
+    "routes",
+]
 
 routes = RouteTable()
 TAGS = ("mediation",)
 OPENERS = allow(Role.OFFICER, Role.CLERK, Role.SUPERVISOR, scope=Scope.OWN_BRANCH)
+# A mediator opens the cases they take on from the new-case page (and may name an invited one).
+FORM_OPENERS = allow(
+    Role.MEDIATOR, Role.OFFICER, Role.CLERK, Role.SUPERVISOR, scope=Scope.OWN_BRANCH
+)
 READERS = allow(Role.MEDIATOR, Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, read_only=True)
 MEDIATOR = allow(Role.MEDIATOR, scope=Scope.ASSIGNED)
 STATS = allow(Role.SUPERVISOR, Role.OFFICER, Role.AUDITOR, read_only=True)
@@ -89,6 +105,14 @@ def case_subject(case: MediationCase) -> str:
 )
 async def open_case(request: web.Request) -> web.Response:
     body = await parse_body(request, OpenCase)
+    view, codes = await opening_case(request, body)
+    for person in view["participants"]:
+        person["access_code"] = codes[person["id"]]  # shown this once, to hand to each person
+    return web.json_response(view, status=201)
+
+
+async def opening_case(request: web.Request, body: OpenCase) -> tuple[dict[str, Any], dict[int, str]]:
+    """Open the case (API or form); its view and each person's access code."""
     actor, now = principal_of(request), request.app[CLOCK].now()
     people = sorted(body.people, key=lambda p: p.role != "party")  # parties first
     if people != body.people:
@@ -110,10 +134,7 @@ async def open_case(request: web.Request) -> web.Response:
         detail = {"office": case.office, "mediator": case.mediator, "people": len(codes)}
         await audit(request, session, "mediation.opened", case_subject(case), detail)
         f = await service.case_file(session, case)
-    view = staff_view(f)
-    for person in view["participants"]:
-        person["access_code"] = codes[person["id"]]  # shown this once, to hand to each person
-    return web.json_response(view, status=201)
+    return staff_view(f), codes
 
 
 async def _visible(request: web.Request, session: AsyncSession, number: str) -> MediationCase:
@@ -261,12 +282,15 @@ async def drafting_agreement(request: web.Request, terms: list[str]) -> web.Resp
 )
 async def draft_statement(request: web.Request) -> web.Response:
     body = await parse_body(request, Statement)
+    return await drafting_statement(request, body.session, body.statement)
 
+
+async def drafting_statement(request: web.Request, on: str, statement: str) -> web.Response:
     def make(f: CaseFile, actor: Principal, written: list[str]) -> Any:
         doc = service.draft_statement(
             f,
-            video_session=body.session,
-            statement=body.statement,
+            video_session=on,
+            statement=statement,
             actor=actor,
             now=request.app[CLOCK].now(),
             store=request.app[MEDIATION].store,

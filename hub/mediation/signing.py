@@ -36,7 +36,7 @@ from signing.ca import authorize_resident_signing
 from signing.pades import Placement, sign_as_resident_async, sign_pdf_async
 from signing.totp import ConsentVerifier
 
-__all__ = ["open_challenge", "sign_as_mediator", "sign_as_party"]
+__all__ = ["open_challenge", "resident_actor", "sign_as_mediator", "sign_as_party"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def _ready(f: CaseFile, doc_id: int, signer: str) -> CaseDocument:
     return doc
 
 
-def _actor(p: Participant) -> Principal:
+def resident_actor(p: Participant) -> Principal:
     return Principal(subject=f"resident:{p.document}", role=Role.RESIDENT, branch=p.location)
 
 
@@ -134,7 +134,7 @@ async def open_challenge(
         await _record(
             request,
             session,
-            _actor(me),
+            resident_actor(me),
             "mediation.consent_requested",
             case,
             {"document": doc.id, "attempt": face.session_id, "document_sha256": doc.current_sha256},
@@ -305,7 +305,7 @@ async def sign_as_party(
         await _record(
             request,
             session,
-            _actor(me),
+            resident_actor(me),
             "mediation.signed",
             case,
             {

@@ -248,8 +248,16 @@ async def grant_view(ctx: Identity, principal: Principal) -> dict[str, Any]:
         "state": row.state,
         "attempt_id": row.attempt_id,
         "expires_at": aware(row.expires_at).isoformat(),
-        "hub_act_url": f"{ctx.hub_url.rstrip('/')}/notarization/acts/{row.act_id}",
+        "hub_act_url": hub_page(ctx.hub_url, row.act_id),
     }
+
+
+def hub_page(hub_url: str, act_id: str) -> str:
+    """The hub page the resident continues on: a mediation case's party page for a case number
+    (``TJ-…``, 调解), else the notarial act's resident page."""
+    if act_id.startswith("TJ-"):
+        return f"{hub_url.rstrip('/')}/mediation/kiosk/{act_id}"
+    return f"{hub_url.rstrip('/')}/notarization/acts/{act_id}"
 
 
 def _masked(resident_id: str) -> str:
