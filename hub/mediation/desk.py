@@ -20,8 +20,8 @@ from common.service import AUDIT, CLOCK, DB, PAGES
 from common.web import LOCALE, RouteTable
 from hub.accounts.tables import Office, Staff
 from hub.mediation import service
-from hub.mediation.package import build
 from hub.mediation.meetings import mediator_invitation, start_session, stop_session
+from hub.mediation.package import build
 from hub.mediation.pages import case_response, form_step, message
 from hub.mediation.routes import (
     FORM_OPENERS,
@@ -89,9 +89,7 @@ async def _new_page(
     )
 
 
-@desk_routes.get(
-    "/mediation/new", access=FORM_OPENERS, summary="The new-case form", tags=TAGS
-)
+@desk_routes.get("/mediation/new", access=FORM_OPENERS, summary="The new-case form", tags=TAGS)
 async def new_case_page(request: web.Request) -> web.Response:
     return await _new_page(request)
 
@@ -202,15 +200,19 @@ def invitation_card(request: web.Request, person: Participant, code: str) -> dic
         "address": f"{request.url.origin()}/mediation/my",
         "title": say(N_("Invitation for {name}"), name=person.name),
         "intro": say(
-            N_("You are invited to a remote mediation. Open the address below and enter the "
-               "case number and your access code.")
+            N_(
+                "You are invited to a remote mediation. Open the address below and enter the "
+                "case number and your access code."
+            )
         ),
         "case_label": say(N_("Case number")),
         "code_label": say(N_("Your access code")),
         "page_label": say(N_("Address")),
         "next": say(
-            N_("Your page shows the one step that is yours: first your consent, then the video "
-               "session, then your signature on the agreement.")
+            N_(
+                "Your page shows the one step that is yours: first your consent, then the video "
+                "session, then your signature on the agreement."
+            )
         ),
     }
 
@@ -300,7 +302,6 @@ async def statement_sent(request: web.Request) -> web.StreamResponse:
         await drafting_statement(request, session_id, statement)
 
     return await form_step(request, run)
-
 
 
 @desk_routes.post(

@@ -136,7 +136,9 @@ def party_invitation(request: web.Request, session_id: str, person_id: int) -> d
     tags=TAGS,
 )
 async def end_session(request: web.Request) -> web.Response:
-    return await stop_session(request, request.match_info["number"], request.match_info["session_id"])
+    return await stop_session(
+        request, request.match_info["number"], request.match_info["session_id"]
+    )
 
 
 async def stop_session(request: web.Request, number: str, session_id: str) -> web.Response:

@@ -35,9 +35,9 @@ __all__ = [
     "check_signer",
     "check_step",
     "check_terms",
-    "terms_of",
     "coverage",
     "office_figures",
+    "terms_of",
     "text_sha256",
 ]
 

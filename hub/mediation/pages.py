@@ -8,13 +8,14 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from common.access import PUBLIC, Role, allow
+from common.access import Role, allow
 from common.errors import N_, REFUSALS, Refusal
 from common.i18n import translate
 from common.service import DB, PAGES
 from common.web import LOCALE, RouteTable
 from hub.mediation import service, signing
 from hub.mediation.figures import statistics_of
+from hub.mediation.model import terms_of
 from hub.mediation.package import verify_latest
 from hub.mediation.routes import (
     MEDIATOR,
@@ -27,7 +28,6 @@ from hub.mediation.routes import (
     mediator_step,
     principal_of,
 )
-from hub.mediation.model import terms_of
 from hub.mediation.schemas import staff_view
 from hub.mediation.tables import SignedPackage
 
@@ -90,9 +90,13 @@ async def case_response(
     current = next(
         (d for d in reversed(docs) if d["kind"] == "agreement" and d["state"] != "void"), None
     )
-    replaced = [d for d in docs if d["kind"] == "agreement" and d["state"] == "void" and d["signed"]]
+    replaced = [
+        d for d in docs if d["kind"] == "agreement" and d["state"] == "void" and d["signed"]
+    ]
     running = next((s for s in view["session_rows"] if s.ended_at is None), None)
-    statements = {d["session"]: d for d in docs if d["kind"] == "statement" and d["state"] != "void"}
+    statements = {
+        d["session"]: d for d in docs if d["kind"] == "statement" and d["state"] != "void"
+    }
     mine = principal_of(request).subject == view["mediator"]
     async with request.app[DB].sessions() as session:
         package = await session.scalar(
@@ -143,8 +147,10 @@ def mediator_hint(
         return N_("Write your notes, then draft the agreement from the template."), {}
     if state == "drafted":
         return (
-            N_("The parties sign the agreement on their own page; you sign after them, "
-               "then the hub seal follows."),
+            N_(
+                "The parties sign the agreement on their own page; you sign after them, "
+                "then the hub seal follows."
+            ),
             {},
         )
     if state == "settled" and not packaged:

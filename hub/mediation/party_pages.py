@@ -17,8 +17,8 @@ from common.errors import N_, REFUSALS, Conflict
 from common.service import AUDIT, CLOCK, DB, PAGES
 from common.web import LOCALE, RouteTable
 from hub.mediation import service
-from hub.mediation.model import Step
 from hub.mediation.meetings import invited_to, party_invitation
+from hub.mediation.model import Step
 from hub.mediation.pages import message
 from hub.mediation.schemas import party_view
 from hub.mediation.signing import resident_actor

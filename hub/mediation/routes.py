@@ -22,8 +22,8 @@ from hub.mediation.service import CaseFile, NewCase, NewPerson
 from hub.mediation.tables import CaseNote, MediationCase
 
 __all__ = [
-    "MEDIATOR",
     "FORM_OPENERS",
+    "MEDIATOR",
     "OPENERS",
     "READERS",
     "STATS",
@@ -111,7 +111,9 @@ async def open_case(request: web.Request) -> web.Response:
     return web.json_response(view, status=201)
 
 
-async def opening_case(request: web.Request, body: OpenCase) -> tuple[dict[str, Any], dict[int, str]]:
+async def opening_case(
+    request: web.Request, body: OpenCase
+) -> tuple[dict[str, Any], dict[int, str]]:
     """Open the case (API or form); its view and each person's access code."""
     actor, now = principal_of(request), request.app[CLOCK].now()
     people = sorted(body.people, key=lambda p: p.role != "party")  # parties first

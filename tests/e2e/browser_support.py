@@ -104,13 +104,14 @@ def write_y4m(path: Path, frames: Iterable[Image.Image], fps: int = FPS) -> Path
     return path
 
 
-def challenge_video(path: Path, challenge: Iterable[str]) -> Path:
+def challenge_video(path: Path, challenge: Iterable[str], dx: float = 0.0) -> Path:
     """The astronaut at a kiosk camera performing ``challenge`` in order, once: a second of
     looking at the camera, each action (facedata's poses, 0.2 s each) followed by a pause, then
-    three seconds of looking at the camera again."""
+    three seconds of looking at the camera again. ``dx`` moves the face sideways in the frame
+    (another sitting at the kiosk: frames the node has not seen before)."""
     from tests import facedata as fd
 
-    base = fd.camera_frame(fd.face("astronaut"))
+    base = fd.camera_frame(fd.face("astronaut"), dx=dx)
     names = ["open"] * FPS
     for action in challenge:
         names += [p for p in fd.POSES[action] for _ in range(2)] + ["open"] * 6
