@@ -15,6 +15,8 @@ from common.access import Access, Principal
 from common.errors import N_, REFUSALS, DomainError, Invalid
 from common.i18n import LOCALES, negotiate, translate
 from common.logs import HEADER, REQUEST_ID, adopt_request_id
+from common.names import NAME_REFUSED
+from common.names import REFUSED_MESSAGE as NAME_REFUSED_MESSAGE
 from common.sessions import SESSION_COOKIE
 
 __all__ = [
@@ -199,6 +201,7 @@ _FIELD_MESSAGES = {
     "bool_parsing": N_("This field must be yes or no."),
     "too_long": N_("Too many entries."),
     "too_short": N_("Too few entries."),
+    NAME_REFUSED: NAME_REFUSED_MESSAGE,
 }
 
 
