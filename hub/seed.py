@@ -15,8 +15,9 @@ from common.settings import HubSettings
 from hub.accounts.nodes import node_public_key, register_node
 from hub.accounts.tables import Office, Staff
 from hub.catalogue.service import seed_catalogue
-from hub.consultation.demo import seed_consultants
+from hub.consultation.demo import seed_consultants, seed_demo_bookings
 from hub.db import node_keys, signin_tables
+from hub.mediation.demo import seed_demo_case
 from hub.schedules.demo import seed_schedules
 
 OFFICES = [
@@ -100,6 +101,9 @@ async def seed(settings: HubSettings) -> str:
         now = datetime.now(UTC)
         created = await seed_database(db, now)
         second_factors = await enrol_demo(db, signin_tables, list(created), now)
+        async with db.transaction() as session:
+            parties = await seed_demo_case(session, now)
+        booked = await seed_demo_bookings(db, now)
         node_key = node_public_key(settings.data_dir / "keys" / NODE_KEY_FILE)
         if node_key is not None:  # the demo's Milan node signs its calls with this key
             async with db.transaction() as session:
@@ -107,4 +111,8 @@ async def seed(settings: HubSettings) -> str:
     finally:
         await db.close()
     append_credentials(settings.data_dir / "demo-credentials.txt", "hub", created, second_factors)
+    # the demo mediation's parties: case number/document → access code (their /mediation/my)
+    append_credentials(settings.data_dir / "demo-credentials.txt", "mediation-party", parties)
+    # the demo consultations: number → query code (the resident's /consultations/status)
+    append_credentials(settings.data_dir / "demo-credentials.txt", "consultation", dict(booked))
     return f"{len(created)} staff accounts created"

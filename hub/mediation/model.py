@@ -17,10 +17,11 @@ from __future__ import annotations
 import hashlib
 import re
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from common.errors import N_, Conflict, Forbidden, Invalid
 
@@ -36,6 +37,7 @@ __all__ = [
     "check_step",
     "check_terms",
     "coverage",
+    "next_step",
     "office_figures",
     "terms_of",
     "text_sha256",
@@ -180,6 +182,23 @@ def check_signer(plan: SigningPlan, current: Coverage, signer: str) -> None:
                 N_("Others must sign first: {count} signature(s) still missing."),
                 params={"count": len(waiting)},
             )
+
+
+def next_step(v: Mapping[str, Any], *, enrolled: bool, invited_now: bool) -> str:
+    """The one step that is the participant's now (the page shows it and what follows)."""
+    me, state = v["me"], v["state"]
+    if state in ("settled", "closed"):
+        return str(state)
+    if me["role"] == "party" and not me["consented_at"]:
+        return "consent"
+    if invited_now:
+        return "join"
+    owed = [d for d in v["documents"] if me["signer"] in [s["signer"] for s in d["missing"]]]
+    if owed:
+        return "sign" if enrolled else "enrol"
+    if any(me["signer"] in [s["signer"] for s in d["signed"]] for d in v["documents"]):
+        return "wait_signatures"
+    return "wait"
 
 
 _ARTICLE = re.compile(r"^第\d+条 Article \d+\. (.*)$")

@@ -18,7 +18,7 @@ from common.service import AUDIT, CLOCK, DB, PAGES
 from common.web import LOCALE, RouteTable
 from hub.mediation import service
 from hub.mediation.meetings import invited_to, party_invitation
-from hub.mediation.model import Step
+from hub.mediation.model import Step, next_step
 from hub.mediation.pages import message
 from hub.mediation.schemas import party_view
 from hub.mediation.signing import resident_actor
@@ -27,27 +27,10 @@ from hub.signatures.consent import enrol_resident
 from hub.signatures.runtime import SIGNATURES
 from hub.signatures.tables import totp_enrolments
 
-__all__ = ["next_step", "party_page_routes"]
+__all__ = ["party_page_routes"]
 
 party_page_routes = RouteTable()
 TAGS = ("pages", "mediation")
-
-
-def next_step(v: dict[str, Any], *, enrolled: bool, invited_now: bool) -> str:
-    """The one step that is the participant's now (the page shows it and what follows)."""
-    me, state = v["me"], v["state"]
-    if state in ("settled", "closed"):
-        return state
-    if me["role"] == "party" and not me["consented_at"]:
-        return "consent"
-    if invited_now:
-        return "join"
-    owed = [d for d in v["documents"] if me["signer"] in [s["signer"] for s in d["missing"]]]
-    if owed:
-        return "sign" if enrolled else "enrol"
-    if any(me["signer"] in [s["signer"] for s in d["signed"]] for d in v["documents"]):
-        return "wait_signatures"
-    return "wait"
 
 
 def _query(request: web.Request, number: str, code: str) -> str:
