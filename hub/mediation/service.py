@@ -170,10 +170,11 @@ async def load(session: AsyncSession, number: str, *, lock: bool = False) -> Med
 
 
 def require_mediator(case: MediationCase, actor: Principal) -> None:
-    """Scope ASSIGNED: only the case's mediator runs it."""
+    """Scope ASSIGNED: only the case's mediator runs it. To any other mediator the case does
+    not exist, as when they try to read it: a refusal would confirm the case number."""
     if actor.role is Role.MEDIATOR and case.mediator != actor.subject:
-        raise Forbidden(
-            "mediation.not_assigned", N_("Only the mediator assigned to this case may do this.")
+        raise NotFound(
+            "mediation.not_found", N_("No mediation case {number}."), params={"number": case.number}
         )
 
 
