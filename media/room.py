@@ -22,13 +22,21 @@ from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationEr
 from aiortc.mediastreams import MediaStreamTrack
 from pydantic import BaseModel
 
-from media.errors import N_, MediaError
+from media.errors import MediaError
 from media.events import EventLog, EventRefused, LoggedEvent, check_may_post, parse_event
 from media.peers import PeerLink
 from media.plane import tell, welcome
 from media.recorder import Segment, SessionRecorder
 from media.relay import SessionRelay
-from media.signalling import EventMessage, Leave, Offer, SignallingRefused, encode, parse_message
+from media.signalling import (
+    OFFER_UNUSABLE,
+    EventMessage,
+    Leave,
+    Offer,
+    SignallingRefused,
+    encode,
+    parse_message,
+)
 
 __all__ = ["MediaRoom", "Member", "serve_member"]
 
@@ -272,6 +280,6 @@ async def _answer(room: MediaRoom, name: str, sdp: str) -> tuple[str, list[dict[
     except (ValueError, InvalidAccessError, InvalidStateError, OperationError) as exc:
         raise SignallingRefused(
             "media.sdp_unusable",
-            N_("This connection offer cannot be used: {reason}"),
+            OFFER_UNUSABLE,
             params={"reason": str(exc)},
         ) from None

@@ -36,6 +36,7 @@ from media.janus.recording import Publication, RecordedStream, convert_recording
 from media.peers import PeerLink
 from media.plane import PlaneFailed, Receive, Send, tell, welcome
 from media.signalling import (
+    OFFER_UNUSABLE,
     Answer,
     EventMessage,
     Leave,
@@ -436,13 +437,13 @@ class JanusRoom:
             if jsep is not None:
                 raise SignallingRefused(
                     "media.sdp_unusable",
-                    N_("The video service cannot use this connection offer: {reason}"),
+                    OFFER_UNUSABLE,
                     params={"reason": exc.reason},
                 ) from None
             await self._report("media.plane_refused", str(exc))
             raise PlaneFailed(
                 "media.plane_refused",
-                N_("The video service refused: {reason}"),
+                N_("The video service refused this request."),
                 params={"reason": exc.reason},
             ) from None
 
