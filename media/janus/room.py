@@ -209,6 +209,8 @@ class JanusRoom:
         if isinstance(message, Offer):
             sdp = await self._publish(member, message.sdp)
             await self._tell(member, encode("answer", sdp=sdp, streams=[]))
+            if member.subscriber is None:  # a newcomer: receive whoever is there already
+                await self._subscribe(member)
         elif isinstance(message, Answer):
             await self._accept(member, message.sdp)
         elif isinstance(message, EventMessage):
@@ -219,8 +221,9 @@ class JanusRoom:
         return True
 
     async def _publish(self, member: _Member, sdp: str) -> str:
+        """Janus's answer to the member's offer, on a new publisher handle; the member's
+        previous publication (a rebuilt connection) ends once the new one is accepted."""
         janus = await self._ensure()
-        await self._unpublish(member)
         feed = next(self._feeds)
         handle = await self._attach(janus)
         offer = {"type": "offer", "sdp": sdp, "trickle": False}
@@ -239,15 +242,18 @@ class JanusRoom:
                 handle, {"request": "configure", "audio": True, "video": True}, offer
             )
             answer = _sdp(jsep)
+            mids = {
+                str(s["type"]): str(s["mid"])
+                for s in data.get("streams", [])
+                if s.get("type") in ("audio", "video") and s.get("codec")
+            }
+            if not mids:  # Janus took none of the offered media: no codec in common
+                raise SignallingRefused("media.sdp_unusable", OFFER_UNUSABLE)
         except MediaError:
             await handle.detach()
             raise
-        publication = Publication(feed, member.name, member.role)
-        publication.mids = {
-            s["type"]: str(s["mid"])
-            for s in data.get("streams", [])
-            if s.get("type") in ("audio", "video")
-        }
+        await self._unpublish(member)
+        publication = Publication(feed, member.name, member.role, mids=mids)
         self.publications[feed] = publication
         member.publication, member.publisher = publication, handle
         handle.on_event = lambda event: self._publisher_event(member, publication, event)
@@ -270,17 +276,37 @@ class JanusRoom:
         self, member: _Member, publication: Publication, event: dict[str, Any]
     ) -> None:
         kind = event.get("janus")
-        if kind not in ("hangup", "lost") or member.publication is not publication:
-            return
-        self._end(publication, self.clock.now())
-        member.publication = member.publisher = None
-        self._spawn(self._publisher_lost(member, kind == "lost", str(event.get("reason", ""))))
+        destroyed = event.get("plugindata", {}).get("data", {}).get("videoroom") == "destroyed"
+        if kind == "lost" or destroyed:  # the instance or the room: everyone starts again
+            self._spawn(self._room_lost(str(event.get("reason", "the room was destroyed"))))
+        elif kind == "hangup" and member.publication is publication:
+            self._end(publication, self.clock.now())
+            member.publication = member.publisher = None
+            self._spawn(self._publisher_lost(member))
 
-    async def _publisher_lost(self, member: _Member, instance: bool, reason: str) -> None:
-        if instance:  # the whole instance: tell the page why, then let it publish again
-            await self._failed(member, "media.room_gone", reason)
+    async def _publisher_lost(self, member: _Member) -> None:
+        """The member's connection to Janus ended: it publishes again, the others drop it."""
         await self._tell(member, encode("rebuild", reason="connection-failed"))
         await self._resubscribe(except_=member.name)
+
+    async def _room_lost(self, reason: str) -> None:
+        """The room is gone (destroyed, or its instance lost): every member is told why and
+        publishes again, which makes the room anew (on another instance if this one is lost)."""
+        if self._control is None:
+            return  # already being made again
+        self._control = None
+        await self._report("media.room_gone", reason)
+        now = self.clock.now()
+        for member in list(self.members.values()):
+            self._end(member.publication, now)
+            for handle in (member.publisher, member.subscriber, member.offered):
+                if handle is not None:
+                    handle.on_event = None
+                    await handle.detach()
+            member.publication = member.publisher = member.subscriber = member.offered = None
+            member.again = False
+            await self._failed(member, "media.room_gone", reason)
+            await self._tell(member, encode("rebuild", reason="room-gone"))
 
     async def _resubscribe(self, except_: str | None = None) -> None:
         for other in list(self.members.values()):
@@ -431,8 +457,7 @@ class JanusRoom:
             raise PlaneFailed.unavailable() from None
         except JanusRefused as exc:
             if exc.code in (NO_SUCH_ROOM, NO_SUCH_SESSION):
-                self._control = None  # made again at the next join
-                await self._report("media.room_gone", str(exc))
+                await self._room_lost(str(exc))  # made again at the next join
                 raise PlaneFailed.room_gone() from None
             if jsep is not None:
                 raise SignallingRefused(

@@ -46,10 +46,13 @@ async def room(
         yield relay
         await relay.close()
         return
-    plane: JanusPlane = request.getfixturevalue("plane")
-    janus = plane.open_room("s1", events=events, clock=clock)
-    yield janus
-    await janus.close()
+    async with janus_site(tmp_path) as site:
+        plane = JanusPlane(site.urls, timeout=5.0)
+        await plane.start()
+        janus = plane.open_room("s1", events=events, clock=clock)
+        yield janus
+        await janus.close()
+        await plane.close()
 
 
 async def test_an_offer_without_a_common_codec_is_answered_with_an_error(
@@ -75,6 +78,7 @@ async def test_only_roles_that_may_post_an_event_kind_post_it(room: SessionMedia
     await until(lambda: resident.sent("error"))
     assert resident.sent("error")[0]["code"] == "media.event_not_allowed"
     notary.socket.to_server.put_nowait(json.dumps({"type": "event", "event": ask}))
+    await until(lambda: len(room.events.entries) == 1)
     answer = {"kind": "consent_answer", "prompt_id": "p1", "given": True}
     resident.socket.to_server.put_nowait(json.dumps({"type": "event", "event": answer}))
     await until(lambda: len(room.events.entries) == 2)
@@ -100,20 +104,14 @@ async def test_a_room_destroyed_behind_the_hubs_back_is_a_clear_error_then_made_
         handle = await other.attach()
         await handle.send({"request": "destroy", "room": room.room_id})
         await other.close()
-    notary.socket.to_server.put_nowait(json.dumps({"type": "offer", "sdp": notary_offer(notary)}))
     await until(lambda: any(m["code"] == "media.room_gone" for m in notary.sent("error")))
     assert "media.room_gone" in failures
-    resident = await join(room, "resident", "resident", shade=60)  # its next join remakes it
-    await until(lambda: resident.frames_from("notary") > 5 or len(notary.sent("answer")) > 1)
+    assert notary.sent("rebuild")  # the page publishes again, which makes the room anew
+    resident = await join(room, "resident", "resident", shade=60)
+    await until(lambda: resident.frames_from("notary") > 5 and notary.frames_from("resident") > 5)
     await notary.leave()
     await resident.leave()
     await room.close()
-
-
-def notary_offer(party: object) -> str:
-    peer = getattr(party, "peer")
-    assert peer.link is not None
-    return str(peer.link.pc.localDescription.sdp)
 
 
 async def test_a_lost_janus_instance_moves_the_session_to_another(
