@@ -15,6 +15,7 @@ from common.access import Access, Principal
 from common.errors import N_, REFUSALS, DomainError, Invalid
 from common.i18n import LOCALES, negotiate, translate
 from common.logs import HEADER, REQUEST_ID, adopt_request_id
+from common.metrics import allowed
 from common.names import NAME_REFUSED
 from common.names import REFUSED_MESSAGE as NAME_REFUSED_MESSAGE
 from common.sessions import SESSION_COOKIE
@@ -33,6 +34,7 @@ __all__ = [
     "openapi_document",
     "parse_body",
     "problem",
+    "reached_over_https",
     "security_headers",
 ]
 
@@ -45,6 +47,8 @@ LOCALE = web.RequestKey("locale", str)
 # Renders a refusal as a page for a person in a browser: (request, status, code, text) → page.
 ErrorPage = Callable[[web.Request, int, str, str], web.Response]
 ERROR_PAGE: web.AppKey[ErrorPage] = web.AppKey("error_page")
+# (served behind TLS, networks of the proxies whose X-Forwarded-Proto is believed)
+TRANSPORT: web.AppKey[tuple[bool, tuple[str, ...]]] = web.AppKey("transport")
 ACCESS_ATTR = "__qiaolink_access__"
 
 
@@ -298,6 +302,18 @@ def _keep_language(request: web.Request, response: web.StreamResponse) -> web.St
     if chosen in LOCALES and request.cookies.get("lang") != chosen and not response.prepared:
         response.set_cookie("lang", chosen, max_age=365 * 86400, path="/", samesite="Lax")
     return response
+
+
+def reached_over_https(request: web.Request) -> bool:
+    """Whether the person's browser reached us over HTTPS: directly, or through a proxy of ours
+    that says so (a forwarded header from anyone else is not believed)."""
+    if request.secure:
+        return True
+    behind_tls, proxies = request.app.get(TRANSPORT, (False, ()))
+    if behind_tls:
+        return True
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return forwarded == "https" and allowed(request.remote, proxies)
 
 
 def _reads_html(request: web.Request) -> bool:
