@@ -23,7 +23,7 @@ from hub.mediation.pages import message
 from hub.mediation.schemas import party_view
 from hub.mediation.signing import resident_actor
 from hub.mediation.tables import Participant
-from hub.signatures.consent import enrol_resident
+from hub.signatures.consent import Proof, enrol_resident
 from hub.signatures.runtime import SIGNATURES
 from hub.signatures.tables import totp_enrolments
 
@@ -39,8 +39,7 @@ def _query(request: web.Request, number: str, code: str) -> str:
 
 async def _load(request: web.Request, number: str, code: str) -> tuple[Any, Participant, Any]:
     async with request.app[DB].sessions() as session:
-        case = await service.load(session, number)
-        me = await service.party_by_code(session, case, code)
+        case, me = await service.load_for_party(session, number, code)
         f = await service.case_file(session, case)
         enrolled = await session.scalar(
             select(totp_enrolments.c.account).where(
@@ -110,6 +109,7 @@ def _number_code(data: Any) -> tuple[str, str]:
     access=PUBLIC,
     summary="A party's own page: the step that is theirs and what happens next",
     tags=TAGS,
+    guessable=True,
 )
 async def party_page(request: web.Request) -> web.Response:
     number, code = _number_code(request.query)
@@ -133,14 +133,14 @@ async def from_kiosk(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="A party consents to mediation and to the recording of its sessions (form)",
     tags=TAGS,
+    guessable=True,
 )
 async def consent_sent(request: web.Request) -> web.StreamResponse:
     number, code = _number_code(await request.post())
     now = request.app[CLOCK].now()
     try:
         async with request.app[DB].transaction() as session:
-            case = await service.load(session, number, lock=True)
-            me = await service.party_by_code(session, case, code)
+            case, me = await service.load_for_party(session, number, code, lock=True)
             (await service.case_file(session, case)).check(Step.CONSENT)
             if me.consented_at is None:
                 me.consented_at = now
@@ -163,6 +163,7 @@ async def consent_sent(request: web.Request) -> web.StreamResponse:
     access=PUBLIC,
     summary="A party sets up an authenticator app for signing (form; the key is shown once)",
     tags=TAGS,
+    guessable=True,
 )
 async def enrolment_sent(request: web.Request) -> web.Response:
     number, code = _number_code(await request.post())
@@ -174,6 +175,9 @@ async def enrolment_sent(request: web.Request) -> web.Response:
             account=f"resident:{me.document}",
             label=me.name,
             at=request.app[CLOCK].now(),
+            # named with their document by the staff who opened the case, and reached only
+            # with the access code sent to them; replacing an enrolment takes a face decision
+            proof=Proof.CLERK,
         )
     except REFUSALS as exc:
         return await _page(request, number, code, message(request, exc), exc.status)
@@ -187,6 +191,7 @@ async def enrolment_sent(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="A participant joins the running session they are invited to",
     tags=TAGS,
+    guessable=True,
 )
 async def join(request: web.Request) -> web.StreamResponse:
     number, code = _number_code(request.query)
