@@ -18,7 +18,6 @@ from common.i18n import translate
 from common.numbers import hash_query_code, new_query_code
 from common.service import AUDIT, CLOCK, DB, PAGES
 from common.web import LOCALE, RouteTable
-from hub.accounts.tables import Office, Staff
 from hub.mediation import service
 from hub.mediation.meetings import mediator_invitation, start_session, stop_session
 from hub.mediation.package import build
@@ -55,20 +54,21 @@ FIELDS = {
 }
 
 
+INVITED = N_(
+    "You are invited to a remote mediation. Open the address below and enter the case number and your access code."  # noqa: E501
+)
+WHAT_NEXT = N_(
+    "Your page shows the one step that is yours: first your consent, then the video session, then your signature on the agreement."  # noqa: E501
+)
+
+
 def _lang(request: web.Request) -> str:
     return str(request.get(LOCALE, "zh"))
 
 
 async def _choices(request: web.Request) -> dict[str, Any]:
     async with request.app[DB].sessions() as session:
-        offices = list((await session.scalars(select(Office).order_by(Office.code))).all())
-        mediators = list(
-            (
-                await session.scalars(
-                    select(Staff).where(Staff.role == "mediator").order_by(Staff.username)
-                )
-            ).all()
-        )
+        offices, mediators = await service.form_choices(session)
     hub_offices = {o.code for o in offices if o.kind == "hub"}
     return {"offices": offices, "mediators": mediators, "hub_offices": hub_offices}
 
@@ -199,21 +199,11 @@ def invitation_card(request: web.Request, person: Participant, code: str) -> dic
         "code": code,
         "address": f"{request.url.origin()}/mediation/my",
         "title": say(N_("Invitation for {name}"), name=person.name),
-        "intro": say(
-            N_(
-                "You are invited to a remote mediation. Open the address below and enter the "
-                "case number and your access code."
-            )
-        ),
+        "intro": say(INVITED),
         "case_label": say(N_("Case number")),
         "code_label": say(N_("Your access code")),
         "page_label": say(N_("Address")),
-        "next": say(
-            N_(
-                "Your page shows the one step that is yours: first your consent, then the video "
-                "session, then your signature on the agreement."
-            )
-        ),
+        "next": say(WHAT_NEXT),
     }
 
 

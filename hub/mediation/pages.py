@@ -126,6 +126,11 @@ async def case_response(
     )
 
 
+SIGN_ORDER = N_(
+    "The parties sign the agreement on their own page; you sign after them, then the hub seal follows."  # noqa: E501
+)
+
+
 def mediator_hint(
     view: dict[str, Any], running: bool, packaged: bool
 ) -> tuple[str, dict[str, Any]] | None:
@@ -147,10 +152,7 @@ def mediator_hint(
         return N_("Write your notes, then draft the agreement from the template."), {}
     if state == "drafted":
         return (
-            N_(
-                "The parties sign the agreement on their own page; you sign after them, "
-                "then the hub seal follows."
-            ),
+            SIGN_ORDER,
             {},
         )
     if state == "settled" and not packaged:

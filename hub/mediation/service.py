@@ -52,6 +52,7 @@ __all__ = [
     "document_coverage",
     "draft_agreement",
     "draft_statement",
+    "form_choices",
     "load",
     "load_for_party",
     "open_case",
@@ -90,6 +91,15 @@ async def _office(session: AsyncSession, code: str) -> Office:
     if office is None:
         raise Invalid("mediation.unknown_office", N_("No office {code}."), params={"code": code})
     return office
+
+
+async def form_choices(session: AsyncSession) -> tuple[list[Office], list[Staff]]:
+    """What the new-case form offers: the offices, and every mediator (hub or invited abroad)."""
+    offices = (await session.scalars(select(Office).order_by(Office.code))).all()
+    mediators = await session.scalars(
+        select(Staff).where(Staff.role == Role.MEDIATOR.value).order_by(Staff.username)
+    )
+    return list(offices), list(mediators.all())
 
 
 async def open_case(

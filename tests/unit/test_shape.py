@@ -60,6 +60,7 @@ TABLES_READ: set[tuple[str, str]] = {
     ("hub/consultation/service.py", "hub.accounts.tables"),
     ("hub/consultation/service.py", "hub.schedules.tables"),
     ("hub/mediation/package.py", "hub.signatures.tables"),
+    ("hub/mediation/party_pages.py", "hub.signatures.tables"),  # has the party an authenticator
     ("hub/mediation/service.py", "hub.accounts.tables"),
     ("hub/mediation/signing.py", "hub.auditlog.tables"),
     ("hub/notarization/archive.py", "hub.auditlog.tables"),
