@@ -39,6 +39,11 @@ def _invitation(request: web.Request, session_id: str, role: str, name: str) -> 
     }
 
 
+def _shown(actor: Principal) -> str:
+    """The consultant's name in the session, as the others see it beside their video."""
+    return actor.subject.replace(".", "-")
+
+
 def _running(request: web.Request, c: Consultation) -> bool:
     room = request.app[LIVE].rooms.get(c.video_session_id or "")
     return room is not None and not room.closed
@@ -60,7 +65,7 @@ async def open_session(request: web.Request, number: str, actor: Principal) -> d
     service.check_open(c, booking, actor, now)
     role = actor.role.value
     if c.video_session_id and _running(request, c):
-        return _invitation(request, c.video_session_id, role, actor.subject)
+        return _invitation(request, c.video_session_id, role, _shown(actor))
     if c.video_session_id:  # its room is gone (the hub restarted): close it, open another
         with contextlib.suppress(DomainError):
             await video.end_session(db, at=now, actor=actor, session_id=c.video_session_id)
@@ -81,7 +86,7 @@ async def open_session(request: web.Request, number: str, actor: Principal) -> d
         with contextlib.suppress(DomainError):
             await video.end_session(db, at=now, actor=actor, session_id=session_id)
         raise
-    return _invitation(request, session_id, role, actor.subject)
+    return _invitation(request, session_id, role, _shown(actor))
 
 
 def resident_invitation(request: web.Request, c: Consultation) -> dict[str, str]:

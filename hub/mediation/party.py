@@ -20,10 +20,11 @@ from hub.mediation.routes import MEDIATOR, READERS, _visible, principal_of
 from hub.mediation.runtime import MEDIATION
 from hub.mediation.schemas import party_view
 from hub.mediation.service import signer_key
+from hub.mediation.tables import Participant
 from hub.signatures.consent import Proof, enrol_resident
 from hub.signatures.runtime import SIGNATURES
 
-__all__ = ["access_code", "routes"]
+__all__ = ["access_code", "enrol_party", "routes"]
 
 routes = RouteTable()
 TAGS = ("mediation",)
@@ -110,8 +111,19 @@ async def consent(request: web.Request) -> web.Response:
     guessable=True,
 )
 async def enrolment(request: web.Request) -> web.Response:
+    me, enrolled = await enrol_party(request, _number(request), access_code(request))
+    body = {
+        "account": f"resident:{me.document}",
+        "otpauth_uri": enrolled.uri,
+        "qr_png": base64.b64encode(enrolled.qr_png).decode(),
+    }
+    return web.json_response(body, status=201)
+
+
+async def enrol_party(request: web.Request, number: str, code: str) -> tuple[Participant, Any]:
+    """The participant holding ``code`` gets an authenticator secret for signing (API or page)."""
     async with request.app[DB].sessions() as session:
-        _case, me = await service.load_for_party(session, _number(request), access_code(request))
+        _case, me = await service.load_for_party(session, number, code)
     enrolled = await enrol_resident(
         request.app[DB],
         request.app[SIGNATURES].box,
@@ -122,12 +134,7 @@ async def enrolment(request: web.Request) -> web.Response:
         # the access code sent to them; replacing an enrolment still takes a face decision
         proof=Proof.CLERK,
     )
-    body = {
-        "account": f"resident:{me.document}",
-        "otpauth_uri": enrolled.uri,
-        "qr_png": base64.b64encode(enrolled.qr_png).decode(),
-    }
-    return web.json_response(body, status=201)
+    return me, enrolled
 
 
 async def _pdf(request: web.Request, sha256: str, name: str) -> web.Response:

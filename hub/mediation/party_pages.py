@@ -20,11 +20,10 @@ from hub.mediation import service
 from hub.mediation.meetings import invited_to, party_invitation
 from hub.mediation.model import Step, next_step
 from hub.mediation.pages import message
+from hub.mediation.party import enrol_party
 from hub.mediation.schemas import party_view
 from hub.mediation.signing import resident_actor
 from hub.mediation.tables import Participant
-from hub.signatures.consent import Proof, enrol_resident
-from hub.signatures.runtime import SIGNATURES
 from hub.signatures.tables import totp_enrolments
 
 __all__ = ["party_page_routes"]
@@ -168,17 +167,7 @@ async def consent_sent(request: web.Request) -> web.StreamResponse:
 async def enrolment_sent(request: web.Request) -> web.Response:
     number, code = _number_code(await request.post())
     try:
-        _f, me, _enrolled = await _load(request, number, code)
-        enrolled = await enrol_resident(
-            request.app[DB],
-            request.app[SIGNATURES].box,
-            account=f"resident:{me.document}",
-            label=me.name,
-            at=request.app[CLOCK].now(),
-            # named with their document by the staff who opened the case, and reached only
-            # with the access code sent to them; replacing an enrolment takes a face decision
-            proof=Proof.CLERK,
-        )
+        _me, enrolled = await enrol_party(request, number, code)
     except REFUSALS as exc:
         return await _page(request, number, code, message(request, exc), exc.status)
     secret = enrolled.uri.split("secret=", 1)[1].split("&", 1)[0]

@@ -61,7 +61,9 @@ def servers(netns: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
         yield printed
 
 
-def _view(browser: Any, lang: str, size: str, faults: PageFaults, **extra: Any) -> Any:
+def view_of(browser: Any, lang: str, size: str, faults: PageFaults, **extra: Any) -> Any:
+    """A page in a fresh browser view of a person in ``lang`` on a desk or a phone, its
+    console watched for CSP refusals and script errors."""
     phone = size == "phone"
     context = browser.new_context(
         viewport=SIZES[size],
@@ -102,7 +104,7 @@ class Journey:
             self.walked[name] = (lang, size)
 
     def staff(self, username: str, lang: str, size: str) -> Any:
-        page = _view(self.browser, lang, size, self.faults)
+        page = view_of(self.browser, lang, size, self.faults)
         who = self.servers["staff"][username]
         sign_in_sync(page, self.hub, username, who["password"], who["secret"])
         return page
@@ -205,9 +207,9 @@ def test_two_parties_and_an_interpreter_settle_and_the_package_verifies(
             _open_case(j, mediator, expect)
             j.seen(mediator, "zh", "mediator-case")
 
-            chen = _view(browser, "it", "phone", j.faults)
-            wang = _view(browser, "zh", "phone", j.faults)
-            sofia = _view(browser, "en", "desk", j.faults)
+            chen = view_of(browser, "it", "phone", j.faults)
+            wang = view_of(browser, "zh", "phone", j.faults)
+            sofia = view_of(browser, "en", "desk", j.faults)
             for page, (_role, name, _doc, _c, lang, _a) in zip(
                 (chen, wang, sofia), PEOPLE, strict=True
             ):
@@ -248,7 +250,7 @@ def test_two_parties_and_an_interpreter_settle_and_the_package_verifies(
                 page.locator("#my-step button").click()
                 j.keys[name] = page.locator("#totp-key").inner_text()
             j.seen(chen, "it", "party-authenticator", keep=False)
-            kiosk = _view(browser, "it", "desk", j.faults)
+            kiosk = view_of(browser, "it", "desk", j.faults)
             _kiosk_check(j, kiosk, PEOPLE[0][2], PEOPLE[0][1], expect)
             j.seen(kiosk, "it", "party-sign")
             _sign(
@@ -307,14 +309,14 @@ def test_two_parties_and_an_interpreter_settle_and_the_package_verifies(
             # every page again, in the other languages and sizes
             signed_in = mediator.context.storage_state()  # the mediator's browser, as it is
             for lang, size in VIEWS:
-                staff = _view(browser, lang, size, j.faults, storage_state=signed_in)
+                staff = view_of(browser, lang, size, j.faults, storage_state=signed_in)
                 for visit in (v for v in j.visits if j.walked[v.name] != (lang, size)):
                     page = (
                         staff
                         if visit.name.startswith("mediator")
-                        else _view(browser, lang, size, j.faults)
+                        else view_of(browser, lang, size, j.faults)
                     )
-                    page.goto(_in(visit.url, lang))
+                    page.goto(in_lang(visit.url, lang))
                     check_page_sync(page, lang, shots=shots, name=f"{visit.name}-{lang}-{size}")
                     if page is not staff:
                         page.context.close()
@@ -332,7 +334,7 @@ def test_two_parties_and_an_interpreter_settle_and_the_package_verifies(
     print(f"journey walked in {walked:.0f} s, {len(shots.taken)} screenshots")
 
 
-def _in(url: str, lang: str) -> str:
+def in_lang(url: str, lang: str) -> str:
     base, _, query = url.partition("?")
     kept = [p for p in query.split("&") if p and not p.startswith("lang=")]
     return f"{base}?{'&'.join([*kept, f'lang={lang}'])}"
