@@ -19,7 +19,7 @@ from hub.consultation.routes import (
     is_live,
     publish_consultation,
 )
-from hub.consultation.schemas import staff_view
+from hub.consultation.schemas import staff_view, topic_label
 from hub.consultation.sessions import close_session, open_session
 from hub.zone import hub_zone
 
@@ -34,8 +34,13 @@ async def _desk(request: web.Request, error: str = "", status: int = 200) -> web
     async with request.app[DB].sessions() as session:
         rows = await service.desk(session, principal)
         names = await service.staff_names(session, {c.consultant for c, _ in rows})
+    lang = request.get(LOCALE, "zh")
     views = [
-        (staff_view(c, b, names.get(c.consultant, ""), principal, live=is_live(request, c)), b)
+        (
+            staff_view(c, b, names.get(c.consultant, ""), principal, live=is_live(request, c))
+            | {"topic_label": topic_label(c.topic, lang)},  # in the viewer's language
+            b,
+        )
         for c, b in rows
     ]
     return request.app[PAGES].render(
