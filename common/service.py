@@ -25,7 +25,9 @@ from common.web import (
     ACCESS_ATTR,
     AUTHENTICATOR,
     DENIALS,
+    ERROR_PAGE,
     PRINCIPAL,
+    TRANSPORT,
     Authenticator,
     RouteTable,
     middlewares,
@@ -151,6 +153,8 @@ def build_app(
     app[CLOCK] = clock or SystemClock()
     app[RATE_LIMITS] = RateLimits(app[CLOCK])
     app[PAGES] = Pages(spec.templates, service=spec.name, default_zone=spec.default_zone)
+    app[ERROR_PAGE] = app[PAGES].error_page
+    app[TRANSPORT] = (settings.behind_tls, settings.trusted_proxies)
     app[AUDIT] = audit
     if sessions is not None:
         app[SESSIONS] = sessions

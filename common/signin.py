@@ -19,7 +19,7 @@ from common.passwords import verify_password
 from common.ratelimit import enforce
 from common.service import CLOCK, DB, PAGES, SESSION_AUTH, SESSIONS, audit
 from common.sessions import SESSION_COOKIE, open_session, request_token
-from common.web import LOCALE, RouteTable, current_principal, parse_body
+from common.web import LOCALE, RouteTable, current_principal, parse_body, reached_over_https
 
 __all__ = [
     "SIGNIN_TABLES",
@@ -142,9 +142,7 @@ def _session_response(request: web.Request, token: str, principal: Principal) ->
             display_name=principal.display_name,
         ).model_dump()
     )
-    response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="Strict", path="/", secure=request.secure
-    )
+    _set_session_cookie(request, response, token)
     return response
 
 
@@ -318,7 +316,11 @@ def _page_routes() -> RouteTable:
     @routes.get("/signin", access=PUBLIC, summary="The sign-in page", tags=("pages",))
     async def signin_page(request: web.Request) -> web.Response:
         return request.app[PAGES].render(
-            request, "signin.html", next=_safe_next(request.query), error=""
+            request,
+            "signin.html",
+            next=_safe_next(request.query),
+            error="",
+            signed_out="signed_out" in request.query,
         )
 
     @routes.post("/signin", access=PUBLIC, summary="Sign in from the page", tags=("pages",))
@@ -340,12 +342,33 @@ def _page_routes() -> RouteTable:
         if target == "/":
             target = request.app.get(ROLE_HOME, {}).get(principal.role, "/")
         moved = web.HTTPSeeOther(target)
-        moved.set_cookie(
-            SESSION_COOKIE, token, httponly=True, samesite="Strict", path="/", secure=request.secure
-        )
+        _set_session_cookie(request, moved, token)
+        raise moved
+
+    @routes.post("/signout", access=PUBLIC, summary="Sign out from a page", tags=("pages",))
+    async def signout_form(request: web.Request) -> web.StreamResponse:
+        """Ends this browser's session (a shared branch PC), then shows the sign-in page."""
+        token = request_token(request)
+        if token:
+            await request.app[SESSION_AUTH].revoke(token, request.app[CLOCK].now())
+        moved = web.HTTPSeeOther("/signin?signed_out=1")
+        moved.del_cookie(SESSION_COOKIE, path="/")
         raise moved
 
     return routes
+
+
+def _set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    """The session cookie: never readable by scripts, never sent from another site, and never
+    sent in the clear when the person reached us over HTTPS, directly or through our proxy."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        path="/",
+        secure=reached_over_https(request),
+    )
 
 
 def _safe_next(source: Mapping[str, object]) -> str:

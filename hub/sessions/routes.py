@@ -15,13 +15,14 @@ from pydantic import BaseModel, Field, field_validator
 
 from common.access import PUBLIC, Role, allow
 from common.errors import N_, Conflict
-from common.i18n import translator
+from common.i18n import translate, translator
 from common.service import CLOCK, DB, PAGES
 from common.web import LOCALE, PRINCIPAL, RouteTable, parse_body
 from common.websockets import text_socket
 from hub.sessions import service
 from hub.sessions.live import LIVE, live_sessions_ctx
-from media import FrameTap, SamplingPolicy, load_turn, serve_member
+from hub.sessions.tables import VideoSession
+from media import FrameTap, SamplingPolicy, TokenRejected, load_turn, serve_member
 from media.browser import STATIC_DIR, browser_messages
 from media.signalling import MAX_MESSAGE_BYTES
 
@@ -189,6 +190,29 @@ def _jpeg(frame: VideoFrame) -> bytes:
     return out.getvalue()
 
 
+# What the session page names as its subject, by the session's kind.
+SUBJECTS = {
+    "notarization": N_("Notarial act {case}"),
+    "mediation": N_("Mediation case {case}"),
+    "evidence": N_("Remote evidence-taking, case {case}"),
+    "consultation": N_("Consultation {case}"),
+}
+
+
+async def _subject(request: web.Request) -> str | None:
+    """The case or act of the invitation in the address, if the invitation is genuine."""
+    session_id = request.query.get("session", "")
+    try:
+        request.app[LIVE].issuer.verify(request.query.get("token", ""), session_id)
+    except TokenRejected:
+        return None
+    async with request.app[DB].transaction() as tx:
+        video = await tx.get(VideoSession, session_id)
+    if video is None or video.kind not in SUBJECTS:
+        return None
+    return translate(request[LOCALE], SUBJECTS[video.kind], case=video.case_id)
+
+
 @routes.get("/media/session", access=PUBLIC, summary="The video session page (browser client)")
 async def page(request: web.Request) -> web.Response:
     locale = request[LOCALE]
@@ -199,6 +223,7 @@ async def page(request: web.Request) -> web.Response:
         messages=browser_messages(translator(locale)),
         signal_base="/api/sessions/",
         ice_servers=live.turn.browser_ice_servers("browser", live.clock),
+        session_subject=await _subject(request) or translate(locale, N_("Video session")),
     )
 
 

@@ -25,8 +25,13 @@
   };
   window.qiaolinkMedia = state; // for people debugging a call, and for the end-to-end test
 
+  // The page around the client (common/static/session-page.js) follows these events.
+  function emit(name, detail) { document.dispatchEvent(new CustomEvent("qiaolink:" + name, { detail })); }
+  const roleName = (role) => (config.roles && config.roles[role]) || role;
+
   function setStatus(name, label) {
     state.status = name;
+    emit("status", { status: name });
     $("status").dataset.state = name;
     $("status").textContent = label;
   }
@@ -151,7 +156,7 @@
       if (!track) continue;
       present.add(s.participant);
       if (!state.tiles[s.participant]) note(_("{name} joined", { name: s.participant }));
-      const t = tile(s.participant, s.participant + " · " + s.role);
+      const t = tile(s.participant, s.participant + " · " + roleName(s.role));
       t.stream.getTracks().filter((x) => x.kind === track.kind).forEach((x) => t.stream.removeTrack(x));
       t.stream.addTrack(track);
     }
@@ -172,7 +177,10 @@
     state.awaiting = false; state.again = null;
     ws.onmessage = (e) => {
       const message = JSON.parse(e.data);
-      if (message.participants) state.participants = message.participants;
+      if (message.participants) {
+        state.participants = message.participants;
+        emit(message.type === "welcome" ? "welcome" : "participants", { you: message.you, participants: message.participants });
+      }
       if (message.type === "welcome" || message.type === "renegotiate" || message.type === "rebuild") {
         if (message.type === "rebuild") setStatus("reconnecting", _("Reconnecting…"));
         ask(state.participants.length);
@@ -182,6 +190,8 @@
         showEvent(message.entry); // sent here while our data channel was not open
       } else if (message.type === "peer-left") {
         dropTile(message.participant);
+        state.participants = state.participants.filter((p) => p.participant !== message.participant);
+        emit("participants", { participants: state.participants });
         note(_("{name} left", { name: message.participant }));
       } else if (message.type === "error") {
         problem(message.message + " (" + message.code + ")");
@@ -191,7 +201,7 @@
       if (state.left) { setStatus("disconnected", _("Disconnected")); return; }
       setStatus("reconnecting", _("Reconnecting…"));
       state.retries += 1;
-      setTimeout(connect, Math.min(10000, 500 * 2 ** state.retries)); // reconnect by itself
+      state.timer = setTimeout(connect, Math.min(10000, 500 * 2 ** state.retries)); // reconnect by itself
     };
   }
 
@@ -223,6 +233,16 @@
     else send({ type: "event", event: event });
   }
   window.qiaolinkMedia.sendEvent = sendEvent;
+
+  // Join again after leaving, or at once instead of waiting for the next automatic retry.
+  window.qiaolinkMedia.rejoin = () => {
+    clearTimeout(state.timer);
+    state.left = false; state.retries = 0;
+    if (state.ws) { state.ws.onclose = null; state.ws.close(); }
+    if (state.pc) { state.pc.close(); state.pc = null; }
+    setStatus("connecting", _("Connecting…"));
+    connect();
+  };
 
   async function quality() {
     if (!state.pc || state.pc.connectionState !== "connected") return;

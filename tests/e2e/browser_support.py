@@ -149,3 +149,35 @@ class Shots:
             target.mkdir(parents=True, exist_ok=True)
             for path in self.taken:
                 shutil.copy(path, target / path.name)
+
+
+@contextmanager
+def harness(namespace: str, script: str, *args: str) -> Iterator[dict[str, Any]]:
+    """Run a test harness (``tests/e2e/<script>``) inside ``namespace``; yield the JSON line it
+    prints once its servers are up, and stop it (SIGINT, then kill) afterwards."""
+    import json
+    import signal
+    import sys
+
+    process = subprocess.Popen(
+        ["ip", "netns", "exec", namespace, sys.executable, str(ROOT / "tests/e2e" / script), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # bounded: the harness prints or exits
+        if not line:
+            raise RuntimeError(
+                "servers did not start: " + (process.stderr.read() if process.stderr else "")
+            )
+        yield json.loads(line)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -31,13 +29,11 @@ from tests.e2e.browser_support import (
     HUB,
     NODE,
     REMOTE_VIDEO_PLAYING,
-    ROOT,
     Shots,
-    can_run_in_namespace,
     challenge_video,
     chromium_args,
     chromium_in,
-    network_namespace,
+    harness,
     still_video,
 )
 
@@ -57,47 +53,10 @@ HUB_CLERK = {  # the branch clerk's identity at the hub (test-only header sign-i
 
 
 @pytest.fixture
-def namespace() -> Iterator[str]:
-    if not can_run_in_namespace():
-        pytest.fail("this test needs root, iproute2 and Debian's chromium (scripts/system-deps.sh)")
-    with network_namespace("qlkiosk") as name:
-        yield name
-
-
-@pytest.fixture
-def servers(namespace: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    command = ["ip", "netns", "exec", namespace, sys.executable]
-    process = subprocess.Popen(
-        [
-            *command,
-            str(ROOT / "tests/e2e/kiosk_servers.py"),
-            "--data",
-            str(tmp_path),
-            "--hub-host",
-            HUB,
-            "--node-host",
-            NODE,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()  # bounded: the harness prints or exits
-        if not line:
-            pytest.fail(
-                "servers did not start: " + (process.stderr.read() if process.stderr else "")
-            )
-        yield json.loads(line)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+def servers(netns: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    args = ("--data", str(tmp_path), "--hub-host", HUB, "--node-host", NODE)
+    with harness(netns, "kiosk_servers.py", *args) as printed:
+        yield printed
 
 
 def fetch(
@@ -123,7 +82,7 @@ def fetch(
 
 
 def test_power_of_attorney_from_kiosk_to_verified_certificate(
-    namespace: str, servers: dict[str, Any], tmp_path: Path
+    netns: str, servers: dict[str, Any], tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -134,7 +93,7 @@ def test_power_of_attorney_from_kiosk_to_verified_certificate(
     args = chromium_args(video, [hub, node])
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=str(chromium_in(namespace, tmp_path)), args=args, headless=True
+            executable_path=str(chromium_in(netns, tmp_path)), args=args, headless=True
         )
         try:
             branch = browser.new_context(viewport={"width": 1024, "height": 768})
