@@ -220,6 +220,9 @@ class NodeSettings(ServiceSettings):
     port: int = Field(default=8081, ge=1, le=65535)
     branch_code: str = "MIL"
     hub_url: str = "http://127.0.0.1:8080"
+    hub_public_url: str = Field(
+        default="", description="The hub as residents reach it (receipts' QR); hub_url if empty."
+    )
     face_threshold: float = Field(
         default=0.55,
         gt=0,

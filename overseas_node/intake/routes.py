@@ -175,6 +175,9 @@ def _view(app: Any, materials: Sequence[Any]) -> dict[str, Any]:
         "hub_state": app.hub_state,
         "history": app.hub_history,
         "rounds": app.rounds,
+        "refusal": app.refusal,
+        "notices": app.hub_notices,
+        "promises": app.promises,
         "resident": app.resident,
         "updated_at": app.updated_at.isoformat(),
         "materials": [
