@@ -153,7 +153,7 @@ async def sign_in(request: web.Request) -> web.Response:
 
 async def _authenticate(request: web.Request, form: SignIn) -> tuple[Principal, str]:
     """Lock-out, password (off the loop), second factor, audit; then a new session."""
-    enforce(request, "sign_in", form.username)
+    await enforce(request, "sign_in", form.username)
     db, now = request.app[DB], request.app[CLOCK].now()
     async with db.transaction() as session:
         minutes = await factors.locked_out(session, request.app[SIGNIN_TABLES], form.username, now)
@@ -257,7 +257,7 @@ def _factor_routes() -> RouteTable:
     async def confirm_enrolment(request: web.Request) -> web.Response:
         me = _me(request)
         body = await parse_body(request, CodeIn)
-        enforce(request, "one_time_code", me.subject)
+        await enforce(request, "one_time_code", me.subject)
         tables, now = request.app[SIGNIN_TABLES], request.app[CLOCK].now()
         async with request.app[DB].transaction() as session:
             minutes = await factors.locked_out(session, tables, me.subject, now)

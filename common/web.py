@@ -11,13 +11,14 @@ from urllib.parse import quote
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from common.access import Access, Principal
+from common.access import Access, Principal, Role
 from common.errors import N_, REFUSALS, DomainError, Invalid
 from common.i18n import LOCALES, negotiate, translate
 from common.logs import HEADER, REQUEST_ID, adopt_request_id
 from common.metrics import allowed
 from common.names import NAME_REFUSED
 from common.names import REFUSED_MESSAGE as NAME_REFUSED_MESSAGE
+from common.ratelimit import guarded
 from common.sessions import SESSION_COOKIE
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "AUTHENTICATOR",
     "DENIALS",
     "ERROR_PAGE",
+    "GUESSABLE_ATTR",
     "LOCALE",
     "PRINCIPAL",
     "Authenticator",
@@ -50,6 +52,9 @@ ERROR_PAGE: web.AppKey[ErrorPage] = web.AppKey("error_page")
 # (served behind TLS, networks of the proxies whose X-Forwarded-Proto is believed)
 TRANSPORT: web.AppKey[tuple[bool, tuple[str, ...]]] = web.AppKey("transport")
 ACCESS_ATTR = "__qiaolink_access__"
+# a route that finds a record by a secret code a stranger could try to guess (query codes,
+# case and certificate codes): every such route shares one budget of misses per address
+GUESSABLE_ATTR = "__qiaolink_guessable__"
 
 
 def current_principal(request: web.Request) -> Principal:
@@ -70,6 +75,7 @@ class RouteDecl:
     body: type[BaseModel] | None
     response: type[BaseModel] | None
     tags: tuple[str, ...]
+    guessable: bool = False
 
 
 class Authenticator(Protocol):
@@ -99,11 +105,17 @@ class RouteTable:
         body: type[BaseModel] | None = None,
         response: type[BaseModel] | None = None,
         tags: tuple[str, ...] = (),
+        guessable: bool = False,
     ) -> Callable[[Handler], Handler]:
+        """``guessable``: the route looks a record up by a secret code (see GUESSABLE_ATTR)."""
+
         def decorate(handler: Handler) -> Handler:
             setattr(handler, ACCESS_ATTR, access)
+            setattr(handler, GUESSABLE_ATTR, guessable)
             self.declared.append(
-                RouteDecl(method.upper(), path, handler, access, summary, body, response, tags)
+                RouteDecl(
+                    method.upper(), path, handler, access, summary, body, response, tags, guessable
+                )
             )
             return handler
 
@@ -280,6 +292,8 @@ def middlewares(authenticator: Authenticator | None, default_locale: str = "zh")
             raise
         request[PRINCIPAL] = principal
         if declared.admits(principal):
+            if getattr(route_handler, GUESSABLE_ATTR, False) and not _staff(principal):
+                return await guarded(request, lambda: handler(request))
             return await handler(request)
         if principal is None:
             await _deny(request, None, "auth.required")
@@ -288,6 +302,11 @@ def middlewares(authenticator: Authenticator | None, default_locale: str = "zh")
         raise DomainError("access.denied", N_("You may not do this."), status=403)
 
     return [request_id, errors, access]
+
+
+def _staff(principal: Principal | None) -> bool:
+    """Signed-in staff, whose reach is their scope: not guessing, so not counted."""
+    return principal is not None and principal.role not in (Role.RESIDENT, Role.PLATFORM)
 
 
 def _wants_page(request: web.Request) -> bool:
@@ -441,6 +460,8 @@ def openapi_document(title: str, version: str, routes: RouteTable) -> dict[str, 
             },
             "responses": {"default": {"description": "problem+json on error"}},
         }
+        if decl.guessable:
+            op["x-rate-limit"] = "query_code"
         params = [seg[1:-1].partition(":") for seg in decl.path.split("/") if seg.startswith("{")]
         if params:
             op["parameters"] = [

@@ -13,7 +13,6 @@ from aiohttp import web
 from common.access import PUBLIC
 from common.errors import N_, REFUSALS, Invalid
 from common.i18n import translate
-from common.ratelimit import enforce
 from common.service import CLOCK, DB, PAGES
 from common.web import LOCALE, RouteTable
 from hub.applications import service
@@ -41,7 +40,6 @@ def _lookup(request: web.Request, source: Any) -> tuple[str, str]:
 
 
 async def _view(request: web.Request, number: str, code: str) -> dict[str, Any]:
-    enforce(request, "query_code", number)
     async with request.app[DB].sessions() as session:
         app = await service.load_by_code(session, number, code)
         view = await progress_view(session, app, hub_date(request.app[CLOCK].now()))
@@ -75,7 +73,13 @@ def _message(request: web.Request, exc: Any) -> str:
     return translate(request.get(LOCALE, "zh"), exc.message, **exc.params)
 
 
-@routes.get("/progress", access=PUBLIC, summary="Follow an application (page)", tags=TAGS)
+@routes.get(
+    "/progress",
+    access=PUBLIC,
+    summary="Follow an application (page)",
+    tags=TAGS,
+    guessable=True,
+)
 async def progress_page(request: web.Request) -> web.Response:
     number, code = _lookup(request, request.query)
     if not (number and code):
@@ -93,6 +97,7 @@ async def progress_page(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="Rate the service from the progress page (好差评)",
     tags=TAGS,
+    guessable=True,
 )
 async def rating_form(request: web.Request) -> web.Response:
     form = await request.post()
@@ -105,7 +110,6 @@ async def rating_form(request: web.Request) -> web.Response:
             raise Invalid("rating.level_required", N_("Choose one of the five levels.")) from None
         if len(comment) > 2000:
             raise Invalid("rating.comment_too_long", N_("The comment is too long."))
-        enforce(request, "query_code", number)
         async with request.app[DB].transaction() as session:
             app = await service.load_by_code(session, number, code)
             await service.rate(

@@ -93,7 +93,7 @@ NOTICE_PROBLEMS: Mapping[str, str] = {
     "invalid": N_("invalid"),
     "not_checked": N_("original not checked"),
 }
-GENERIC_REFUSAL = N_("The hub refused this message (code {code}). Check it and send again.")
+GENERIC_REFUSAL = N_("The hub refused this message. Check the application and send again.")
 
 
 @dataclass(frozen=True)
@@ -146,9 +146,14 @@ def checklist(
     round_: int,
     notice: Mapping[str, Any] | None = None,
     promised: Iterable[str] = (),
+    sent: bool = False,
 ) -> list[Line]:
-    """Each material of the guide with its status for the round being prepared."""
-    current = latest_per_material(uploads, round_)
+    """Each material of the guide with its status for the round being prepared, or, ``sent``,
+    as the application went to the hub in round ``round_``."""
+    if sent:  # what went to the hub: each material's last upload of any round so far
+        current = {u.material_code: u for u in uploads if u.round <= round_}
+    else:
+        current = latest_per_material(uploads, round_)
     earlier = {u.material_code: u for u in uploads if u.round < round_}
     asked = {str(i["material"]): i for i in (notice or {}).get("items", [])}
     waived = set(promised)

@@ -202,12 +202,14 @@ async def prepare(session: AsyncSession, number: str) -> Prepared:
     guide = dict((await _guide(session, app.item_code)).guide)
     uploads = await materials_of(session, number)
     notice = open_notice(app.hub_notices) if app.hub_state == "correction" else None
+    editable = app.state != "queued" and app.hub_state in EDITABLE_AT_HUB
     lines = checklist(
         guide.get("materials", []),
         uploads,
-        round_=app.rounds + 1,
+        round_=app.rounds + 1 if editable else app.rounds,
         notice=notice,
         promised=[p["material"] for p in app.promises],
+        sent=not editable,
     )
     return Prepared(app, guide, uploads, notice, lines)
 

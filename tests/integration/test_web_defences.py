@@ -162,3 +162,20 @@ async def test_the_session_cookie_is_secure_when_our_proxy_says_https(
     assert configured["secure"]
     plain = await _cookie_flags(aiohttp_client, tmp_path / "d", {})
     assert not plain["secure"]
+
+
+async def test_the_sqlite_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """They hold residents' names and documents and staff sign-in data (issue 17: 0644)."""
+    import stat
+
+    from common.db import Database, migrate
+
+    path = tmp_path / "data" / "hub.sqlite3"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    await migrate(db.engine, "hub:migrations")
+    await db.close()
+    for file in [path, *path.parent.glob("hub.sqlite3-*")]:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    path.chmod(0o644)  # a file made before: tightened on the next start
+    await Database(f"sqlite+aiosqlite:///{path}").close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
