@@ -85,6 +85,14 @@ PLANS = (
         "submitted at the Paris branch",
     ),
     _Plan(
+        "SS-001",
+        "MIL",
+        _resident("Sun Yue 孙悦", "E0123456", "IT", "Europe/Rome", "it"),
+        0,
+        ("submit",),
+        "submitted: a life certificate to check",
+    ),
+    _Plan(
         "HR-005",
         "MIL",
         _resident("Lin Na 林娜", "E4567890", "IT", "Europe/Rome", "it"),

@@ -80,9 +80,18 @@ async def _officer(browser: Any, base: str, officer: Staff, seeded: Any, shots: 
     assert "inoltrata" in card and "in attesa di consegna alla piattaforma" in card
     visits.append(Visit(page.url.split("?")[0], "officer-accepted"))
 
-    # a rejection needs its reason: first refused, then recorded
-    await page.goto(f"{base}/queue/{waiting.number}?lang=it")
-    await page.goto(f"{base}/queue?lang=it")
+    # a rejection needs its reason: refused without one, recorded with it
+    await page.goto(f"{base}/queue?branch=MIL&lang=it")
+    life = _find(seeded, "submitted: a life")
+    await page.get_by_role("link", name=life.number).click()
+    await page.get_by_role("button", name="Respinga").click()
+    await page.get_by_role("alert").get_by_text("almeno un motivo").wait_for()
+    await check_page(page, "it", shots=shots, name="officer-reject-refused-it-desk")
+    await page.get_by_label("Motivo del rigetto").fill("Certificato di esistenza in vita scaduto")
+    await page.get_by_role("button", name="Respinga").click()
+    await page.get_by_role("status").get_by_text("Respinta").wait_for()
+    assert "Certificato di esistenza in vita scaduto" in await page.locator("ol.steps").inner_text()
+    visits.append(Visit(page.url.split("?")[0], "officer-rejected"))
     returned = _find(seeded, "returned with")
     await page.goto(f"{base}/queue/{returned.number}?lang=it")
     assert await page.get_by_role("button", name="Respinga").count() == 0  # waits for the branch
@@ -137,7 +146,7 @@ async def _supervisor(browser: Any, base: str, supervisor: Staff, shots: Shots) 
         await page.get_by_role("link", name="Scarica in CSV").click()
     saved = await (await download.value).path()
     csv = await asyncio.to_thread(Path(str(saved)).read_text, encoding="utf-8-sig")
-    assert "applications,all,received,9" in csv.replace("\r", "")
+    assert "applications,all,received,10" in csv.replace("\r", "")
     faults.assert_none()
     await revisit(page, [Visit(f"{base}/statistics", "supervisor-statistics")], shots=shots)
     await context.close()
@@ -168,5 +177,5 @@ async def test_officer_resident_and_supervisor_do_their_jobs_in_the_browser(
         finally:
             await browser.close()
             shots.publish()
-    # seven pages (four of the officer's, two of the resident's, the statistics) in six views
-    assert len({p.name for p in shots.taken}) >= 7 * 6
+    # eight pages (five of the officer's, two of the resident's, the statistics) in six views
+    assert len({p.name for p in shots.taken}) >= 8 * 6
