@@ -142,7 +142,7 @@ def _watch_start(
     stopping: Callable[[], bool],
 ) -> None:
     """Say each service's state once it is known: running, or stopped (with its log)."""
-    waiting, deadline = set(children), time.monotonic() + 90
+    waiting, deadline = set(children), time.monotonic() + 240
     while waiting and time.monotonic() < deadline and not stopping():
         for name in sorted(waiting):
             if children[name].poll() is not None:
