@@ -51,6 +51,13 @@ VERDICTS = {
 }
 
 
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the moment with its zone, e.g. 2031-01-01T00:00Z")
+    return moment
+
+
 def _verdict(ok: bool, lines: list[str], lang: str = "en") -> int:
     for line in lines:
         print(line)
@@ -60,9 +67,8 @@ def _verdict(ok: bool, lines: list[str], lang: str = "en") -> int:
 
 
 def cmd_pdf(args: argparse.Namespace) -> int:
-    status = validate_pdf(
-        Path(args.file).read_bytes(), trust_roots=_roots(args.trust), at=datetime.now(UTC)
-    )
+    at = args.at or datetime.now(UTC)
+    status = validate_pdf(Path(args.file).read_bytes(), trust_roots=_roots(args.trust), at=at)
     lines = [f"document: {'; '.join(status.failures)}"] if status.failures else []
     for i, s in enumerate(status.signatures, 1):
         when = s.timestamped_at.isoformat() if s.timestamped_at else "no timestamp"
@@ -185,6 +191,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--trust", action="append", required=True, help="PEM trust root(s)")
     p.add_argument("--lang", choices=sorted(VERDICTS), default="en", help="language of the report")
+    p.add_argument(
+        "--at",
+        type=_moment,
+        default=None,
+        help="judge as at this moment (ISO 8601 with zone; default: now), e.g. years ahead",
+    )
     p.set_defaults(func=cmd_pdf)
     p = sub.add_parser("recording", help="check a sealed recording against its manifest")
     p.add_argument("manifest")

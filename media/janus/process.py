@@ -123,3 +123,25 @@ async def running_janus(
                 process.kill()
                 await process.wait()
         log.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m media.janus.process --folder DIR --address ADDR …``: write the configuration
+    and become Janus (the container's entry point in docker/compose.yml)."""
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--folder", required=True, type=Path)
+    parser.add_argument("--address", required=True, help="offered to peers, bound by the API")
+    parser.add_argument("--http-port", type=int, default=8088)
+    parser.add_argument("--rtp-ports", default="20000-20999", help="LOW-HIGH")
+    args = parser.parse_args(argv)
+    low, high = (int(p) for p in args.rtp_ports.split("-", 1))
+    layout = JanusLayout(args.folder, args.http_port, args.address, (low, high))
+    folder = write_config(layout)
+    os.execvp("janus", ["janus", "-F", str(folder), "-C", str(folder / "janus.jcfg")])
+
+
+if __name__ == "__main__":
+    main()

@@ -66,7 +66,8 @@ class _Member:
     publisher: JanusHandle | None = None
     subscriber: JanusHandle | None = None
     offered: JanusHandle | None = None  # a subscription offered, its answer not yet in
-    again: bool = False
+    offering: bool = False  # an offer is being made or awaits its answer
+    again: bool = False  # the publishers changed meanwhile: offer again after it
     streams: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -304,7 +305,7 @@ class JanusRoom:
                     handle.on_event = None
                     await handle.detach()
             member.publication = member.publisher = member.subscriber = member.offered = None
-            member.again = False
+            member.again = member.offering = False
             await self._failed(member, "media.room_gone", reason)
             await self._tell(member, encode("rebuild", reason="room-gone"))
 
@@ -314,10 +315,22 @@ class JanusRoom:
                 await self._subscribe(other)
 
     async def _subscribe(self, member: _Member) -> None:
-        """Offer ``member`` a fresh subscription to everyone else publishing."""
-        if member.offered is not None:
+        """Offer ``member`` a fresh subscription to everyone else publishing; while one offer
+        is being made or awaits its answer, a change is noted and offered after it."""
+        if member.offering:
             member.again = True
             return
+        member.offering = True
+        try:
+            offered = await self._offer(member)
+        except PlaneFailed as exc:
+            await self._failed(member, exc.code, str(exc))
+            offered = False
+        if not offered:
+            await self._offer_done(member)
+
+    async def _offer(self, member: _Member) -> bool:
+        """Make and send the offer; ``False`` when there is nothing to offer."""
         feeds = {
             m.publication.feed: m.publication
             for m in self.members.values()
@@ -327,28 +340,16 @@ class JanusRoom:
             if member.subscriber is not None:
                 await member.subscriber.detach()
                 member.subscriber = None
-            return
+            return False
+        handle = await self._attach(await self._ensure())
+        body = {"request": "join", "ptype": "subscriber", "room": self.room_id}
         try:
-            janus = await self._ensure()
-            handle = await self._attach(janus)
-        except PlaneFailed as exc:
-            await self._failed(member, exc.code, str(exc))
-            return
-        try:
-            data, jsep = await self._send(
-                handle,
-                {
-                    "request": "join",
-                    "ptype": "subscriber",
-                    "room": self.room_id,
-                    "streams": [{"feed": f} for f in feeds],
-                },
-            )
+            data, jsep = await self._send(handle, {**body, "streams": [{"feed": f} for f in feeds]})
             offer = _sdp(jsep)
         except MediaError as exc:
             await handle.detach()
             await self._failed(member, exc.code, str(exc))
-            return
+            return False
         streams = [
             {
                 "mid": str(s["mid"]),
@@ -360,28 +361,31 @@ class JanusRoom:
             if s.get("feed_id") in feeds and s.get("type") in ("audio", "video")
         ]
         member.offered, member.streams = handle, streams
-        await self._tell(
-            member,
-            encode("offer", sdp=offer, streams=streams, participants=self.others(member.name)),
-        )
+        others = self.others(member.name)
+        await self._tell(member, encode("offer", sdp=offer, streams=streams, participants=others))
+        return True
+
+    async def _offer_done(self, member: _Member) -> None:
+        member.offering = False
+        if member.again and member.name in self.members:
+            member.again = False
+            await self._subscribe(member)
 
     async def _accept(self, member: _Member, sdp: str) -> None:
         handle, member.offered = member.offered, None
         if handle is None:
             raise SignallingRefused("media.no_offer", N_("There is no offer to answer."))
+        answer = {"type": "answer", "sdp": sdp, "trickle": False}
         try:
-            await self._send(
-                handle, {"request": "start"}, {"type": "answer", "sdp": sdp, "trickle": False}
-            )
+            await self._send(handle, {"request": "start"}, answer)
         except MediaError:
             await handle.detach()
+            await self._offer_done(member)
             raise
         old, member.subscriber = member.subscriber, handle
         if old is not None:
             await old.detach()
-        if member.again:
-            member.again = False
-            await self._subscribe(member)
+        await self._offer_done(member)
 
     async def _leave(self, member: _Member) -> None:
         self.members.pop(member.name, None)

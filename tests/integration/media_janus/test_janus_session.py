@@ -42,3 +42,21 @@ async def test_two_parties_see_each_other_and_janus_records_both(
         decoded = sum(1 for _ in container.decode(container.streams.video[0]))
     assert decoded > 20
     assert not list(video.path.parent.glob("*.mjr"))
+
+
+async def test_three_parties_each_receive_the_other_two(
+    plane: JanusPlane, tmp_path: Path, clock: FixedClock
+) -> None:
+    room = make_room(plane, tmp_path, clock)
+    mediator = await join(room, "mediator", "mediator")
+    milan = await join(room, "milan", shade=80)
+    prato = await join(room, "prato", shade=160)
+    parties = (mediator, milan, prato)
+    await until(
+        lambda: all(p.frames_from(o.name) > 10 for p in parties for o in parties if o is not p)
+    )
+    streams = await room.close()
+    for party in parties:
+        await party.leave()
+    assert sorted({s.participant for s in streams}) == ["mediator", "milan", "prato"]
+    assert len(streams) == 6
