@@ -119,11 +119,19 @@ async def seed(settings: HubSettings) -> str:
     credentials = settings.data_dir / "demo-credentials.txt"
     append_credentials(credentials, "hub", created, second_factors)
     _note_applications(credentials, applications)
-    # the demo mediation's parties: case number/document → access code (their /mediation/my)
-    append_credentials(credentials, "mediation-party", parties)
-    # the demo consultations: number → query code (the resident's /consultations/status)
-    append_credentials(credentials, "consultation", dict(booked))
+    _note(credentials, "mediation parties (their page: /mediation/my)", parties)
+    _note(credentials, "consultations (the resident's page: /consultations/status)", dict(booked))
     return f"{len(created)} staff accounts and {len(applications)} applications created"
+
+
+def _note(path: Path, title: str, codes: dict[str, str]) -> None:
+    """The demo's case numbers with the codes their residents hold, as comments."""
+    if not codes:
+        return
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f"# {title}\n")
+        for number, code in codes.items():
+            fh.write(f"#   {number}  code {code}\n")
 
 
 def _note_applications(path: Path, applications: list[DemoApplication]) -> None:

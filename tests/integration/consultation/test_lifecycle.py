@@ -55,12 +55,12 @@ async def test_book_hold_answer_rate_and_publish(hub: Hub) -> None:
     )
     assert (await (await hub.progress(number, code)).json())["session_open"] is True
 
-    lawyer = await join_over(hub.client, consultant["signal"], "lawyer.chen")
+    lawyer = await join_over(hub.client, consultant["signal"], "lawyer-chen")
     await until(lambda: lawyer.sent("answer"), within=20)
     person = await join_over(hub.client, resident["signal"], "resident", shade=90)
     try:
         await until(
-            lambda: lawyer.frames_from("resident") > 15 and person.frames_from("lawyer.chen") > 15,
+            lambda: lawyer.frames_from("resident") > 15 and person.frames_from("lawyer-chen") > 15,
             within=30,
         )
         await asyncio.sleep(0.3)
