@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import UTC, datetime
 
@@ -17,6 +18,7 @@ from hub.accounts.tables import Office, Staff
 from hub.catalogue.service import seed_catalogue
 from hub.consultation.demo import seed_consultants
 from hub.db import node_keys, signin_tables
+from hub.notarization.demo import seed_notary_day
 from hub.schedules.demo import seed_schedules
 
 OFFICES = [
@@ -100,6 +102,11 @@ async def seed(settings: HubSettings) -> str:
         now = datetime.now(UTC)
         created = await seed_database(db, now)
         second_factors = await enrol_demo(db, signin_tables, list(created), now)
+        if created:  # a first seeding: the notary's day gets its bookings
+            booked = await seed_notary_day(db, now)
+            demo_file = settings.data_dir / "demo-notarizations.json"
+            demo_file.parent.mkdir(parents=True, exist_ok=True)
+            demo_file.write_text(json.dumps(booked, ensure_ascii=False, indent=2), encoding="utf-8")
         node_key = node_public_key(settings.data_dir / "keys" / NODE_KEY_FILE)
         if node_key is not None:  # the demo's Milan node signs its calls with this key
             async with db.transaction() as session:
