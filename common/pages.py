@@ -10,8 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from common.access import Role
+from common.errors import N_
 from common.i18n import LOCALES, translate
-from common.web import LOCALE
+from common.logs import REQUEST_ID
+from common.web import LOCALE, PRINCIPAL
 
 __all__ = ["Pages", "viewer_zone"]
 
@@ -45,6 +48,7 @@ class Pages:
     ) -> web.Response:
         locale = request.get(LOCALE, "zh")
         zone = viewer_zone(request, self.default_zone)
+        principal = request.get(PRINCIPAL)
 
         def _(message: str, **params: Any) -> str:
             return translate(locale, message, **params)
@@ -62,7 +66,37 @@ class Pages:
             zone=zone.key,
             service=self.service,
             path=request.path,
+            principal=principal,
+            staff=principal if principal is not None and principal.role not in _NOT_STAFF else None,
             **context,
         )
         response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
         return response
+
+    def error_page(self, request: web.Request, status: int, code: str, text: str) -> web.Response:
+        """A refusal as a page: what happened in the viewer's language, and a way on."""
+        return self.render(
+            request,
+            "error.html",
+            status=status,
+            heading=_HEADINGS.get(status, _HEADINGS[400] if status < 500 else _HEADINGS[500]),
+            text=text,
+            code=code,
+            request_id=REQUEST_ID.get(),
+        )
+
+
+# callers that are not a person at a desk: no "signed in as" and no sign-out button for them
+_NOT_STAFF = frozenset({Role.RESIDENT, Role.NODE, Role.HUB, Role.PLATFORM})
+_HEADINGS = {
+    400: N_("This request could not be carried out"),
+    403: N_("You have no access to this page"),
+    404: N_("This page does not exist"),
+    405: N_("This request could not be carried out"),
+    409: N_("This request could not be carried out"),
+    413: N_("The upload is too large"),
+    422: N_("Some of what was entered is not valid"),
+    429: N_("Too many attempts; please wait a moment"),
+    500: N_("Something went wrong on our side"),
+    503: N_("The service is not available just now"),
+}

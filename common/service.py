@@ -25,6 +25,7 @@ from common.web import (
     ACCESS_ATTR,
     AUTHENTICATOR,
     DENIALS,
+    ERROR_PAGE,
     PRINCIPAL,
     Authenticator,
     RouteTable,
@@ -151,6 +152,7 @@ def build_app(
     app[CLOCK] = clock or SystemClock()
     app[RATE_LIMITS] = RateLimits(app[CLOCK])
     app[PAGES] = Pages(spec.templates, service=spec.name, default_zone=spec.default_zone)
+    app[ERROR_PAGE] = app[PAGES].error_page
     app[AUDIT] = audit
     if sessions is not None:
         app[SESSIONS] = sessions

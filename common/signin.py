@@ -318,7 +318,11 @@ def _page_routes() -> RouteTable:
     @routes.get("/signin", access=PUBLIC, summary="The sign-in page", tags=("pages",))
     async def signin_page(request: web.Request) -> web.Response:
         return request.app[PAGES].render(
-            request, "signin.html", next=_safe_next(request.query), error=""
+            request,
+            "signin.html",
+            next=_safe_next(request.query),
+            error="",
+            signed_out="signed_out" in request.query,
         )
 
     @routes.post("/signin", access=PUBLIC, summary="Sign in from the page", tags=("pages",))
@@ -343,6 +347,16 @@ def _page_routes() -> RouteTable:
         moved.set_cookie(
             SESSION_COOKIE, token, httponly=True, samesite="Strict", path="/", secure=request.secure
         )
+        raise moved
+
+    @routes.post("/signout", access=PUBLIC, summary="Sign out from a page", tags=("pages",))
+    async def signout_form(request: web.Request) -> web.StreamResponse:
+        """Ends this browser's session (a shared branch PC), then shows the sign-in page."""
+        token = request_token(request)
+        if token:
+            await request.app[SESSION_AUTH].revoke(token, request.app[CLOCK].now())
+        moved = web.HTTPSeeOther("/signin?signed_out=1")
+        moved.del_cookie(SESSION_COOKIE, path="/")
         raise moved
 
     return routes

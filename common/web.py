@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from common.access import Access, Principal
 from common.errors import N_, REFUSALS, DomainError, Invalid
-from common.i18n import negotiate, translate
+from common.i18n import LOCALES, negotiate, translate
 from common.logs import HEADER, REQUEST_ID, adopt_request_id
 from common.sessions import SESSION_COOKIE
 
@@ -21,6 +21,7 @@ __all__ = [
     "ACCESS_ATTR",
     "AUTHENTICATOR",
     "DENIALS",
+    "ERROR_PAGE",
     "LOCALE",
     "PRINCIPAL",
     "Authenticator",
@@ -39,6 +40,9 @@ M = TypeVar("M", bound=BaseModel)
 
 PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal")
 LOCALE = web.RequestKey("locale", str)
+# Renders a refusal as a page for a person in a browser: (request, status, code, text) → page.
+ErrorPage = Callable[[web.Request, int, str, str], web.Response]
+ERROR_PAGE: web.AppKey[ErrorPage] = web.AppKey("error_page")
 ACCESS_ATTR = "__qiaolink_access__"
 
 
@@ -132,19 +136,21 @@ def problem(
         "type": f"urn:qiaolink:error:{code}",
         "code": code,
         "status": status,
-        "title": translate(
-            locale,
-            message,
-            **{
-                k: translate(locale, v) if isinstance(v, str) else v
-                for k, v in (params or {}).items()
-            },
-        ),
+        "title": _translated(locale, message, params),
         "request_id": REQUEST_ID.get(),
     }
     if errors:
         body["errors"] = errors
     return web.json_response(body, status=status, content_type="application/problem+json")
+
+
+def _translated(locale: str, message: str, params: dict[str, Any] | None) -> str:
+    """``message`` in ``locale``, its string parameters (often message ids) translated too."""
+    return translate(
+        locale,
+        message,
+        **{k: translate(locale, v) if isinstance(v, str) else v for k, v in (params or {}).items()},
+    )
 
 
 async def parse_body(request: web.Request, model: type[M]) -> M:
@@ -156,12 +162,44 @@ async def parse_body(request: web.Request, model: type[M]) -> M:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
+        locale = request.get(LOCALE, "en")
         errors = [
-            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+            {
+                "field": ".".join(str(p) for p in e["loc"]),
+                "message": translate(locale, _FIELD_MESSAGES.get(e["type"], _FIELD_INVALID)),
+            }
+            for e in exc.errors()
         ]
         raise Invalid(
             "request.invalid", N_("Some fields are missing or invalid."), errors=errors
         ) from None
+
+
+# pydantic's own messages are English; a viewer reads ours, in their language
+_FIELD_INVALID = N_("This value is not valid.")
+_FIELD_MESSAGES = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This field is too short or empty."),
+    "string_too_long": N_("This field is too long."),
+    "string_pattern_mismatch": N_("This value does not have the expected form."),
+    "string_type": N_("This field must be text."),
+    "int_parsing": N_("This field must be a whole number."),
+    "int_type": N_("This field must be a whole number."),
+    "float_parsing": N_("This field must be a number."),
+    "greater_than": N_("This number is too small."),
+    "greater_than_equal": N_("This number is too small."),
+    "less_than": N_("This number is too large."),
+    "less_than_equal": N_("This number is too large."),
+    "enum": N_("Choose one of the offered values."),
+    "literal_error": N_("Choose one of the offered values."),
+    "date_from_datetime_parsing": N_("This field must be a date."),
+    "date_parsing": N_("This field must be a date."),
+    "datetime_parsing": N_("This field must be a date and time."),
+    "extra_forbidden": N_("This field is not expected here."),
+    "bool_parsing": N_("This field must be yes or no."),
+    "too_long": N_("Too many entries."),
+    "too_short": N_("Too few entries."),
+}
 
 
 def _locale_of(request: web.Request, default: str) -> str:
@@ -189,27 +227,26 @@ def middlewares(authenticator: Authenticator | None, default_locale: str = "zh")
     async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         request[LOCALE] = _locale_of(request, default_locale)
         try:
-            return await handler(request)
+            return _keep_language(request, await handler(request))
         except REFUSALS as exc:
             if exc.status == 401 and _wants_page(request):
                 raise web.HTTPSeeOther(f"/signin?next={quote(request.path_qs)}") from None
-            response = problem(request, exc.status, exc.code, exc.message, exc.params, exc.errors)
+            response = _refusal(request, exc.status, exc.code, exc.message, exc.params, exc.errors)
             retry_after = getattr(exc, "retry_after", None)
             if isinstance(retry_after, int):
                 response.headers["Retry-After"] = str(retry_after)
             return response
         except web.HTTPException as exc:
             if exc.status < 400:
+                _keep_language(request, exc)
                 raise
-            return problem(
-                request,
-                exc.status,
-                f"http.{exc.status}",
-                _HTTP_MESSAGES.get(exc.status, exc.reason),
-            )
+            message = _HTTP_MESSAGES.get(exc.status, exc.reason)
+            return _refusal(request, exc.status, f"http.{exc.status}", message)
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.path)
-            return problem(request, 500, "internal", N_("Internal error; the request id names it."))
+            return _refusal(
+                request, 500, "internal", N_("Internal error; the request id names it.")
+            )
 
     @web.middleware
     async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -249,6 +286,40 @@ def middlewares(authenticator: Authenticator | None, default_locale: str = "zh")
 def _wants_page(request: web.Request) -> bool:
     """A person in a browser asking for a page (sent to the sign-in page, not given JSON)."""
     return request.method == "GET" and "text/html" in request.headers.get("Accept", "")
+
+
+def _keep_language(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    """A language chosen with ``?lang=`` stays chosen on the next pages (a cookie), so that a
+    form sent or a link followed does not fall back to the browser's language."""
+    chosen = request.query.get("lang")
+    if chosen in LOCALES and request.cookies.get("lang") != chosen and not response.prepared:
+        response.set_cookie("lang", chosen, max_age=365 * 86400, path="/", samesite="Lax")
+    return response
+
+
+def _reads_html(request: web.Request) -> bool:
+    """A browser navigating (a link, a typed address, a form post) rather than a script or an
+    API client: it puts text/html in Accept, and the path is not under /api/."""
+    return not request.path.startswith("/api/") and "text/html" in request.headers.get("Accept", "")
+
+
+def _refusal(
+    request: web.Request,
+    status: int,
+    code: str,
+    message: str,
+    params: dict[str, Any] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> web.Response:
+    """A problem document for API clients; a page in the viewer's language for browsers."""
+    render = request.app.get(ERROR_PAGE)
+    if render is not None and _reads_html(request):
+        text = _translated(request.get(LOCALE, "en"), message, params)
+        try:
+            return render(request, status, code, text)
+        except Exception:  # the page itself failed: the problem document still answers
+            log.exception("error page for %s failed", code)
+    return problem(request, status, code, message, params, errors)
 
 
 async def _deny(request: web.Request, principal: Principal | None, code: str) -> None:
@@ -322,6 +393,7 @@ def _is_static(request: web.Request) -> bool:
 
 
 _HTTP_MESSAGES = {
+    403: N_("You may not do this."),
     404: N_("Not found."),
     405: N_("Method not allowed."),
     413: N_("The upload is too large."),

@@ -102,11 +102,12 @@ async def test_clerk_takes_an_application_in_through_the_pages(
         form.add_field("file", png_bytes(), filename=f"{material}.png")
         attached = await client.post(f"/intake/{number}/materials?lang=en", data=form)
         assert attached.status == 200
-    text = await attached.text()  # back on the application's page (no language chosen: zh)
-    assert text.count("已核验原件") == 2
+    text = await attached.text()  # back on the application's page, in the language chosen
+    assert text.count("checked against original") == 2 and "已核验原件" not in text
 
-    submitted = await client.post(f"/intake/{number}/submit?lang=en")
-    assert submitted.status == 200 and "添加材料" not in await submitted.text()
+    submitted = await client.post(f"/intake/{number}/submit")  # the choice is kept
+    assert submitted.status == 200 and 'lang="en"' in await submitted.text()
+    assert "Attach a material" not in await submitted.text()
     again = await client.post(f"/intake/{number}/submit?lang=en")
     assert again.status == 409 and "already on its way" in await again.text()
 
