@@ -212,7 +212,7 @@
     if (state.joined && join) join.parentElement.hidden = true;
     $("r-document").onclick = (e) => { e.preventDefault(); open(api + "/document.pdf"); };
     $("r-sha").textContent = act.current_sha256 || "";
-    $("r-certificate").onclick = (e) => { e.preventDefault(); open(api + "/certificate.pdf"); };
+    $("r-certificate").onclick = (e) => { e.preventDefault(); save(api + "/certificate.pdf", act.number + ".pdf"); };
     if (stage !== "presented") $("sign-step").hidden = true;
   }
 
@@ -220,6 +220,16 @@
     const r = await fetch(path, { headers: headers() });
     const url = URL.createObjectURL(await r.blob());
     window.open(url, "_blank");
+  }
+
+  async function save(path, name) { // a download the resident keeps (to show or to check)
+    const r = await fetch(path, { headers: headers() });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await r.blob());
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
   }
 
   async function sign() {
