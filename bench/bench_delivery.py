@@ -92,8 +92,9 @@ async def baseline(url: str, key_dir: Path, prefix: str) -> float:
                 key=key,
                 key_id="hub",
                 created=datetime.now(UTC),
+                headers={"Idempotency-Key": f"{prefix}:{n}"},
             )
-            headers.update({"Idempotency-Key": f"{prefix}:{n}", "Content-Type": "application/json"})
+            headers["Content-Type"] = "application/json"
             async with slots, http.post(url + "/api/v1/cases", data=body, headers=headers) as r:
                 assert r.status == 201, await r.text()
                 await r.read()

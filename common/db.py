@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -71,7 +72,7 @@ def make_engine(url: str, **kw: Any) -> AsyncEngine:
     connect_args: dict[str, Any] = {}
     if parsed.drivername.startswith("sqlite"):
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(parsed.database))
         connect_args["timeout"] = 30
         engine = create_async_engine(parsed, connect_args=connect_args, **kw)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -91,6 +92,15 @@ def make_engine(url: str, **kw: Any) -> AsyncEngine:
     # pool; connections are renewed before idle timeouts in between usually cut them.
     kw.setdefault("pool_recycle", 1800)
     return create_async_engine(parsed, connect_args=connect_args, **kw)
+
+
+def _private_file(path: Path) -> None:
+    """The database file exists and only its owner may read or write it: it holds residents'
+    names, documents and staff sign-in data. SQLite gives its -wal and -shm files the same
+    mode as the database file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,9 +1,12 @@
 """Signed HTTP requests between our services and the provincial platform.
 
 RFC 9421 HTTP Message Signatures (through the ``http-message-signatures`` library) over the
-method, the path and an RFC 9530 ``Content-Digest`` of the body, with the signature's
-``created`` time and a ``nonce``; Ed25519 keys. The verifier checks freshness against an
-injected clock; replay (a nonce seen before) is the caller's check, on its own database.
+method, the authority (host and port), the path, the query and an RFC 9530 ``Content-Digest`` of
+the body, and over the ``Idempotency-Key`` header whenever a request carries one, with the
+signature's ``created`` time and a ``nonce``; Ed25519 keys. Nothing that decides what a request
+does can be changed in flight: a ``?x=1`` added, another host, another idempotency key. The
+verifier checks freshness against an injected clock; replay (a nonce seen before) is the
+caller's check, on its own database.
 """
 
 from __future__ import annotations
@@ -44,7 +47,9 @@ __all__ = [
     "sign_request",
 ]
 
-COVERED = ("@method", "@path", "content-digest")
+COVERED = ("@method", "@authority", "@path", "@query", "content-digest")
+# headers that are covered whenever they are present
+COVERED_HEADERS = ("idempotency-key",)
 LABEL = "qiaolink"
 
 
@@ -135,9 +140,12 @@ def sign_request(
     key_id: str,
     created: datetime,
     nonce: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The headers that sign one request: Content-Digest, Signature-Input, Signature."""
-    message = _Message(method.upper(), url)
+    """The headers to send with one request: ``headers`` (e.g. ``Idempotency-Key``, then
+    covered) and Content-Digest, Signature-Input and Signature."""
+    message = _Message(method.upper(), url, CIMultiDict(headers or {}))
+    extra = [h for h in COVERED_HEADERS if h in message.headers]
     signer = HTTPMessageSigner(
         signature_algorithm=algorithms.ED25519,
         key_resolver=MappingKeyResolver(public_keys={}, private_keys={key_id: key}),
@@ -148,7 +156,7 @@ def sign_request(
         created=created,
         nonce=nonce or secrets.token_urlsafe(18),
         label=LABEL,
-        covered_component_ids=COVERED[:2],
+        covered_component_ids=[*COVERED[:-1], *extra],
         body=body,  # the library adds Content-Digest and covers it
     )
     return dict(message.headers)
@@ -192,7 +200,13 @@ class RequestVerifier:
         verifier = _Verifier(signature_algorithm=algorithms.ED25519, key_resolver=_Keys(self.keys))
         try:
             (result,) = verifier.verify(
-                message, max_age=None, require_components=COVERED, body=body
+                message,
+                max_age=None,
+                require_components=[
+                    *COVERED,
+                    *(h for h in COVERED_HEADERS if h in message.headers),
+                ],
+                body=body,
             )
         except (HTTPMessageSignaturesException, ValueError) as exc:
             raise SignatureRefused(str(exc) or type(exc).__name__) from None

@@ -127,7 +127,8 @@ def metrics_middleware(
 
 
 def allowed(remote: str | None, networks: Iterable[str]) -> bool:
-    """Whether a caller's address lies in one of the networks allowed to read /metrics."""
+    """Whether a caller's address lies in one of ``networks`` (those allowed to read /metrics,
+    or the proxies whose forwarded headers are believed)."""
     if not remote:
         return False
     try:

@@ -1,28 +1,34 @@
-"""In-process rate limits: at most ``limit`` hits per ``window`` for one key (IP + subject).
+"""Rate limits on guessing: sign-in, one-time codes, identity checks, signalling, and every
+lookup by a secret code (application query codes, case and booking codes).
 
-A sliding log per key, pruned on each hit; a clock is injected. This slows a guesser down within
-one process; the lock-out that survives restarts and spans instances is kept in the database
-(see :mod:`common.factors`).
+The counting is the ``limits`` library's moving window. With a Redis URL (the hub with several
+instances) the windows live in Redis, so every instance behind the proxy counts the same hits
+and a restart forgets nothing; without one they live in this process. The library reads the
+system time itself: windows are real seconds, not the injected clock. The lock-out of an
+account after failed sign-ins is separate and kept in the database (:mod:`common.factors`).
 """
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from aiohttp import web
+from aiohttp.web import StreamResponse
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 
-from common.clock import Clock
 from common.errors import N_, DomainError
 
 __all__ = [
     "DEFAULT_POLICIES",
     "RATE_LIMITS",
     "RateLimited",
-    "RateLimiter",
     "RateLimits",
     "enforce",
+    "guarded",
 ]
 
 
@@ -38,70 +44,100 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
-@dataclass
-class RateLimiter:
-    limit: int
-    window: timedelta
-    clock: Clock
-    max_keys: int = 100_000  # a flood of distinct keys cannot grow memory without bound
-    _hits: dict[str, deque[datetime]] = field(default_factory=dict, repr=False)
-
-    def hit(self, key: str) -> int:
-        """Count one hit; 0 if allowed, else the seconds until the next hit would be."""
-        now = self.clock.now()
-        log = self._hits.get(key)
-        if log is None:
-            if len(self._hits) >= self.max_keys:
-                self._prune(now)
-            log = self._hits[key] = deque()
-        while log and log[0] <= now - self.window:
-            log.popleft()
-        if len(log) >= self.limit:
-            wait = log[0] + self.window - now
-            return max(1, int(wait.total_seconds() + 0.999))
-        log.append(now)
-        return 0
-
-    def _prune(self, now: datetime) -> None:
-        for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window]:
-            del self._hits[key]
-        if len(self._hits) >= self.max_keys:  # all busy: forget the oldest half
-            for key in list(self._hits)[: self.max_keys // 2]:
-                del self._hits[key]
-
-
-# name → (hits, window): sign-in, one-time codes, identity verification, signalling
+# name → (hits, window)
 DEFAULT_POLICIES: dict[str, tuple[int, timedelta]] = {
     "sign_in": (10, timedelta(minutes=1)),
     "one_time_code": (10, timedelta(minutes=1)),
     "verification": (30, timedelta(minutes=1)),
     "signalling": (120, timedelta(minutes=1)),
+    # every lookup by a secret code, whatever the route: one budget per address
     "query_code": (30, timedelta(minutes=1)),
 }
 
 
 class RateLimits:
-    """One limiter per named policy, for one app."""
+    """The named policies of one service, counted in ``storage_url`` (``redis://…``) or in
+    this process."""
 
     def __init__(
-        self, clock: Clock, policies: dict[str, tuple[int, timedelta]] | None = None
+        self,
+        storage_url: str | None = None,
+        policies: dict[str, tuple[int, timedelta]] | None = None,
+        *,
+        prefix: str = "qiaolink",
     ) -> None:
-        self.limiters = {
-            name: RateLimiter(limit, window, clock)
-            for name, (limit, window) in (policies or DEFAULT_POLICIES).items()
+        self.storage: Storage
+        if storage_url:
+            self.storage = RedisStorage(
+                storage_url.replace("redis://", "async+redis://", 1)
+                if storage_url.startswith("redis://")
+                else storage_url,
+                implementation="redispy",
+                key_prefix=f"{prefix}-limits",
+            )
+        else:
+            self.storage = MemoryStorage()
+        self.limiter = MovingWindowRateLimiter(self.storage)
+        self.items = {
+            name: RateLimitItemPerSecond(hits, int(window.total_seconds()))
+            for name, (hits, window) in (policies or DEFAULT_POLICIES).items()
         }
 
-    def check(self, policy: str, key: str) -> None:
-        wait = self.limiters[policy].hit(key)
-        if wait:
-            raise RateLimited(wait)
+    async def check(self, policy: str, key: str) -> None:
+        """Count one hit of ``key`` under ``policy``; refused when the window is full."""
+        item = self.items[policy]
+        if not await self.limiter.hit(item, policy, key):
+            await self._refuse(policy, key)
+
+    async def refuse_if_spent(self, policy: str, key: str) -> None:
+        """Refused when ``key`` has no hit left under ``policy``; counts nothing."""
+        if not await self.limiter.test(self.items[policy], policy, key):
+            await self._refuse(policy, key)
+
+    async def count(self, policy: str, key: str) -> None:
+        """Count one hit of ``key`` without refusing this one."""
+        await self.limiter.hit(self.items[policy], policy, key)
+
+    async def _refuse(self, policy: str, key: str) -> None:
+        reset, _left = await self.limiter.get_window_stats(self.items[policy], policy, key)
+        raise RateLimited(max(1, int(reset - time.time() + 0.999)))
 
 
 RATE_LIMITS = web.AppKey("rate_limits", RateLimits)
 
 
-def enforce(request: web.Request, policy: str, subject: str = "") -> None:
+async def enforce(request: web.Request, policy: str, subject: str = "") -> None:
     """Count this request against ``policy`` for its client address and ``subject``."""
     limits = request.app.get(RATE_LIMITS)
     if limits is not None:
-        limits.check(policy, f"{request.remote or '?'}|{subject}")
+        await limits.check(policy, _key(request, subject))
+
+
+def _key(request: web.Request, subject: str) -> str:
+    return f"{request.remote or '?'}|{subject}"
+
+
+# answers that tell a guesser "not this one": a wrong code, a missing record
+MISSES = frozenset({401, 403, 404})
+
+
+async def guarded(
+    request: web.Request, handler: Callable[[], Awaitable[StreamResponse]]
+) -> StreamResponse:
+    """Runs a lookup by secret code: refused once this address has spent its budget of misses
+    (``query_code``); each miss (a wrong code, a missing record) is counted, a hit is not, so
+    that a resident whose page follows their own application never runs out."""
+    limits = request.app.get(RATE_LIMITS)
+    if limits is None:
+        return await handler()
+    key = _key(request, "")
+    await limits.refuse_if_spent("query_code", key)
+    try:
+        response = await handler()
+    except DomainError as exc:
+        if exc.status in MISSES:
+            await limits.count("query_code", key)
+        raise
+    if response.status in MISSES:
+        await limits.count("query_code", key)
+    return response

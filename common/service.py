@@ -27,6 +27,7 @@ from common.web import (
     DENIALS,
     ERROR_PAGE,
     PRINCIPAL,
+    TRANSPORT,
     Authenticator,
     RouteTable,
     middlewares,
@@ -150,9 +151,10 @@ def build_app(
     app[METRICS] = request_metrics
     app[COLLECTORS] = []
     app[CLOCK] = clock or SystemClock()
-    app[RATE_LIMITS] = RateLimits(app[CLOCK])
+    app[RATE_LIMITS] = RateLimits(getattr(settings, "redis_url", None), prefix=spec.name)
     app[PAGES] = Pages(spec.templates, service=spec.name, default_zone=spec.default_zone)
     app[ERROR_PAGE] = app[PAGES].error_page
+    app[TRANSPORT] = (settings.behind_tls, settings.trusted_proxies)
     app[AUDIT] = audit
     if sessions is not None:
         app[SESSIONS] = sessions

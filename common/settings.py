@@ -94,6 +94,11 @@ class ServiceSettings(BaseSettings):
     behind_tls: bool = Field(
         default=False, description="Served over HTTPS (via a proxy): send HSTS, secure cookies."
     )
+    trusted_proxies: tuple[str, ...] = Field(
+        default=(),
+        description="Networks of the reverse proxies whose X-Forwarded-Proto is believed "
+        "(JSON list of CIDRs): a request they forward as https gets Secure cookies.",
+    )
     metrics_allow: tuple[str, ...] = Field(
         default=("127.0.0.1/32", "::1/128"),
         description="Networks whose callers may read /metrics (JSON list of CIDRs).",
@@ -110,7 +115,7 @@ class ServiceSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, SecretFiles(settings_cls), env_settings, dotenv_settings)
 
-    @field_validator("metrics_allow")
+    @field_validator("metrics_allow", "trusted_proxies")
     @classmethod
     def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for net in value:
@@ -215,6 +220,9 @@ class NodeSettings(ServiceSettings):
     port: int = Field(default=8081, ge=1, le=65535)
     branch_code: str = "MIL"
     hub_url: str = "http://127.0.0.1:8080"
+    hub_public_url: str = Field(
+        default="", description="The hub as residents reach it (receipts' QR); hub_url if empty."
+    )
     face_threshold: float = Field(
         default=0.55,
         gt=0,

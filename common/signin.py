@@ -19,7 +19,7 @@ from common.passwords import verify_password
 from common.ratelimit import enforce
 from common.service import CLOCK, DB, PAGES, SESSION_AUTH, SESSIONS, audit
 from common.sessions import SESSION_COOKIE, open_session, request_token
-from common.web import LOCALE, RouteTable, current_principal, parse_body
+from common.web import LOCALE, RouteTable, current_principal, parse_body, reached_over_https
 
 __all__ = [
     "SIGNIN_TABLES",
@@ -142,9 +142,7 @@ def _session_response(request: web.Request, token: str, principal: Principal) ->
             display_name=principal.display_name,
         ).model_dump()
     )
-    response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="Strict", path="/", secure=request.secure
-    )
+    _set_session_cookie(request, response, token)
     return response
 
 
@@ -155,7 +153,7 @@ async def sign_in(request: web.Request) -> web.Response:
 
 async def _authenticate(request: web.Request, form: SignIn) -> tuple[Principal, str]:
     """Lock-out, password (off the loop), second factor, audit; then a new session."""
-    enforce(request, "sign_in", form.username)
+    await enforce(request, "sign_in", form.username)
     db, now = request.app[DB], request.app[CLOCK].now()
     async with db.transaction() as session:
         minutes = await factors.locked_out(session, request.app[SIGNIN_TABLES], form.username, now)
@@ -259,7 +257,7 @@ def _factor_routes() -> RouteTable:
     async def confirm_enrolment(request: web.Request) -> web.Response:
         me = _me(request)
         body = await parse_body(request, CodeIn)
-        enforce(request, "one_time_code", me.subject)
+        await enforce(request, "one_time_code", me.subject)
         tables, now = request.app[SIGNIN_TABLES], request.app[CLOCK].now()
         async with request.app[DB].transaction() as session:
             minutes = await factors.locked_out(session, tables, me.subject, now)
@@ -344,9 +342,7 @@ def _page_routes() -> RouteTable:
         if target == "/":
             target = request.app.get(ROLE_HOME, {}).get(principal.role, "/")
         moved = web.HTTPSeeOther(target)
-        moved.set_cookie(
-            SESSION_COOKIE, token, httponly=True, samesite="Strict", path="/", secure=request.secure
-        )
+        _set_session_cookie(request, moved, token)
         raise moved
 
     @routes.post("/signout", access=PUBLIC, summary="Sign out from a page", tags=("pages",))
@@ -360,6 +356,19 @@ def _page_routes() -> RouteTable:
         raise moved
 
     return routes
+
+
+def _set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    """The session cookie: never readable by scripts, never sent from another site, and never
+    sent in the clear when the person reached us over HTTPS, directly or through our proxy."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        path="/",
+        secure=reached_over_https(request),
+    )
 
 
 def _safe_next(source: Mapping[str, object]) -> str:

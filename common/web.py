@@ -11,10 +11,14 @@ from urllib.parse import quote
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from common.access import Access, Principal
+from common.access import Access, Principal, Role
 from common.errors import N_, REFUSALS, DomainError, Invalid
 from common.i18n import LOCALES, negotiate, translate
 from common.logs import HEADER, REQUEST_ID, adopt_request_id
+from common.metrics import allowed
+from common.names import NAME_REFUSED
+from common.names import REFUSED_MESSAGE as NAME_REFUSED_MESSAGE
+from common.ratelimit import guarded
 from common.sessions import SESSION_COOKIE
 
 __all__ = [
@@ -22,6 +26,7 @@ __all__ = [
     "AUTHENTICATOR",
     "DENIALS",
     "ERROR_PAGE",
+    "GUESSABLE_ATTR",
     "LOCALE",
     "PRINCIPAL",
     "Authenticator",
@@ -31,6 +36,7 @@ __all__ = [
     "openapi_document",
     "parse_body",
     "problem",
+    "reached_over_https",
     "security_headers",
 ]
 
@@ -43,7 +49,12 @@ LOCALE = web.RequestKey("locale", str)
 # Renders a refusal as a page for a person in a browser: (request, status, code, text) → page.
 ErrorPage = Callable[[web.Request, int, str, str], web.Response]
 ERROR_PAGE: web.AppKey[ErrorPage] = web.AppKey("error_page")
+# (served behind TLS, networks of the proxies whose X-Forwarded-Proto is believed)
+TRANSPORT: web.AppKey[tuple[bool, tuple[str, ...]]] = web.AppKey("transport")
 ACCESS_ATTR = "__qiaolink_access__"
+# a route that finds a record by a secret code a stranger could try to guess (query codes,
+# case and certificate codes): every such route shares one budget of misses per address
+GUESSABLE_ATTR = "__qiaolink_guessable__"
 
 
 def current_principal(request: web.Request) -> Principal:
@@ -64,6 +75,7 @@ class RouteDecl:
     body: type[BaseModel] | None
     response: type[BaseModel] | None
     tags: tuple[str, ...]
+    guessable: bool = False
 
 
 class Authenticator(Protocol):
@@ -93,11 +105,17 @@ class RouteTable:
         body: type[BaseModel] | None = None,
         response: type[BaseModel] | None = None,
         tags: tuple[str, ...] = (),
+        guessable: bool = False,
     ) -> Callable[[Handler], Handler]:
+        """``guessable``: the route looks a record up by a secret code (see GUESSABLE_ATTR)."""
+
         def decorate(handler: Handler) -> Handler:
             setattr(handler, ACCESS_ATTR, access)
+            setattr(handler, GUESSABLE_ATTR, guessable)
             self.declared.append(
-                RouteDecl(method.upper(), path, handler, access, summary, body, response, tags)
+                RouteDecl(
+                    method.upper(), path, handler, access, summary, body, response, tags, guessable
+                )
             )
             return handler
 
@@ -199,6 +217,7 @@ _FIELD_MESSAGES = {
     "bool_parsing": N_("This field must be yes or no."),
     "too_long": N_("Too many entries."),
     "too_short": N_("Too few entries."),
+    NAME_REFUSED: NAME_REFUSED_MESSAGE,
 }
 
 
@@ -273,6 +292,8 @@ def middlewares(authenticator: Authenticator | None, default_locale: str = "zh")
             raise
         request[PRINCIPAL] = principal
         if declared.admits(principal):
+            if getattr(route_handler, GUESSABLE_ATTR, False) and not _staff(principal):
+                return await guarded(request, lambda: handler(request))
             return await handler(request)
         if principal is None:
             await _deny(request, None, "auth.required")
@@ -281,6 +302,11 @@ def middlewares(authenticator: Authenticator | None, default_locale: str = "zh")
         raise DomainError("access.denied", N_("You may not do this."), status=403)
 
     return [request_id, errors, access]
+
+
+def _staff(principal: Principal | None) -> bool:
+    """Signed-in staff, whose reach is their scope: not guessing, so not counted."""
+    return principal is not None and principal.role not in (Role.RESIDENT, Role.PLATFORM)
 
 
 def _wants_page(request: web.Request) -> bool:
@@ -295,6 +321,18 @@ def _keep_language(request: web.Request, response: web.StreamResponse) -> web.St
     if chosen in LOCALES and request.cookies.get("lang") != chosen and not response.prepared:
         response.set_cookie("lang", chosen, max_age=365 * 86400, path="/", samesite="Lax")
     return response
+
+
+def reached_over_https(request: web.Request) -> bool:
+    """Whether the person's browser reached us over HTTPS: directly, or through a proxy of ours
+    that says so (a forwarded header from anyone else is not believed)."""
+    if request.secure:
+        return True
+    behind_tls, proxies = request.app.get(TRANSPORT, (False, ()))
+    if behind_tls:
+        return True
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return forwarded == "https" and allowed(request.remote, proxies)
 
 
 def _reads_html(request: web.Request) -> bool:
@@ -422,6 +460,8 @@ def openapi_document(title: str, version: str, routes: RouteTable) -> dict[str, 
             },
             "responses": {"default": {"description": "problem+json on error"}},
         }
+        if decl.guessable:
+            op["x-rate-limit"] = "query_code"
         params = [seg[1:-1].partition(":") for seg in decl.path.split("/") if seg.startswith("{")]
         if params:
             op["parameters"] = [

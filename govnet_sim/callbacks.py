@@ -56,9 +56,9 @@ class CallbackSender:
             key=self.key,
             key_id=PLATFORM_KEY_ID,
             created=self.clock.now(),
+            headers={"Idempotency-Key": message.key},
         )
         headers["Content-Type"] = "application/json"
-        headers["Idempotency-Key"] = message.key
         try:
             async with self.session.post(
                 url, data=body, headers=headers, timeout=self.timeout

@@ -18,6 +18,7 @@ from common.signin import ROLE_HOME, SIGNIN_TABLES, STAFF_LOOKUP, signin_routes
 from common.web import Authenticator, RouteTable
 from media.face import FaceEngine
 from overseas_node.accounts import lookup_for
+from overseas_node.catalogue.pages import routes as catalogue_pages
 from overseas_node.db import audit_events, signin_tables, staff_sessions
 from overseas_node.identity import kiosk_routes
 from overseas_node.identity.keys import load_cipher, load_signer
@@ -27,6 +28,7 @@ from overseas_node.identity.routes import routes as identity_routes
 from overseas_node.identity.service import Identity
 from overseas_node.intake import runtime as intake_runtime
 from overseas_node.intake.pages import routes as intake_pages
+from overseas_node.intake.receipt import routes as receipt_pages
 from overseas_node.intake.routes import routes as intake_routes
 from overseas_node.link import tables as link_tables
 from overseas_node.link.routes import routes as treewatch_routes
@@ -53,13 +55,20 @@ routes.extend(signin_routes())
 @routes.get("/", access=PUBLIC, summary="The branch's front page", tags=("pages",))
 async def index(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    return request.app[PAGES].render(request, "node_index.html", branch=settings.branch_code)
+    return request.app[PAGES].render(
+        request,
+        "node_index.html",
+        branch=settings.branch_code,
+        hub=(settings.hub_public_url or settings.hub_url).rstrip("/"),
+    )
 
 
 routes.extend(session_routes.routes)
 routes.extend(identity_routes)
 routes.extend(kiosk_routes.routes)
 routes.extend(intake_routes)
+routes.extend(catalogue_pages)  # before /intake/{number}
+routes.extend(receipt_pages)
 routes.extend(intake_pages)
 routes.extend(audit_log_routes())
 routes.extend(treewatch_routes)
@@ -126,4 +135,5 @@ def create_app(
     app[ROLE_HOME] = {Role.CLERK: "/intake"}
     session_routes.setup(app, settings.data_dir, settings.hub_url)
     app.router.add_static("/kiosk/static/", kiosk_routes.STATIC_DIR)
+    app.router.add_static("/node/static/", intake_runtime.STATIC_DIR)
     return app

@@ -29,18 +29,19 @@ def signed_headers(
     key_id: str = "hub",
     created: datetime | None = None,
     idempotency_key: str | None = None,
+    authority: str = "127.0.0.1",
 ) -> dict[str, str]:
+    """``path`` is a whole URL, or a path on the test server at 127.0.0.1 (``authority``)."""
     headers = sign_request(
         method=method,
-        url=f"http://127.0.0.1{path}",
+        url=path if path.startswith("http") else f"http://{authority}{path}",
         body=body,
         key=key,
         key_id=key_id,
         created=created or datetime.now(UTC),
+        headers={"Idempotency-Key": idempotency_key} if idempotency_key is not None else None,
     )
     headers["Content-Type"] = "application/json"
-    if idempotency_key is not None:
-        headers["Idempotency-Key"] = idempotency_key
     return headers
 
 

@@ -63,8 +63,8 @@ class SendOutcome:
         return cls(False, reason)
 
     @classmethod
-    def refused(cls, reason: str) -> SendOutcome:
-        return cls(False, reason, permanent=True)
+    def refused(cls, reason: str, receipt: dict[str, object] | None = None) -> SendOutcome:
+        return cls(False, reason, permanent=True, receipt=receipt)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ class Sender(Protocol):
 
 
 class DeliveryHook(Protocol):
-    """Runs in the transaction that marks a message delivered (e.g. to store a receipt)."""
+    """Runs in the transaction that marks a message delivered (e.g. to store a receipt), or,
+    as a dead hook, dead (with the receiver's refusal, when it gave one)."""
 
     async def __call__(
         self, session: AsyncSession, message: OutboxMessage, receipt: dict[str, object]
@@ -54,6 +55,7 @@ class Relay:
         batch: int = 100,
         concurrency: int = 16,
         hooks: Mapping[str, DeliveryHook] | None = None,
+        dead_hooks: Mapping[str, DeliveryHook] | None = None,
     ) -> None:
         self.database = database
         self.table = table
@@ -63,6 +65,7 @@ class Relay:
         self.rng = rng or random.Random()
         self.batch = batch
         self.hooks = dict(hooks or {})
+        self.dead_hooks = dict(dead_hooks or {})  # e.g. to show the sender why it was refused
         self._slots = asyncio.Semaphore(concurrency)
 
     async def run_once(self) -> int:
@@ -129,6 +132,9 @@ class Relay:
                 await hook(session, message, outcome.receipt or {})
         elif step.state is MessageState.DEAD:
             log.warning("outbox message %s is dead: %s", message.id, step.reason)
+            dead_hook = self.dead_hooks.get(message.destination)
+            if dead_hook is not None:
+                await dead_hook(session, message, outcome.receipt or {})
 
     async def run(self, *, interval: float, stop: asyncio.Event | None = None) -> None:
         """Loop until ``stop`` is set: a full batch goes round at once, else wait ``interval``."""

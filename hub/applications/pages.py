@@ -34,7 +34,13 @@ async def queue_page(request: web.Request) -> web.Response:
     return request.app[PAGES].render(request, "applications/queue.html", queue=queue)
 
 
-@routes.get("/progress", access=PUBLIC, summary="Follow an application (page)", tags=("pages",))
+@routes.get(
+    "/progress",
+    access=PUBLIC,
+    summary="Follow an application (page)",
+    tags=("pages",),
+    guessable=True,
+)
 async def progress_page(request: web.Request) -> web.Response:
     number, code = request.query.get("number", "")[:32], request.query.get("code", "")[:16]
     view: dict[str, Any] | None = None

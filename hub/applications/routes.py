@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from common.access import PUBLIC, Principal, Role, Scope, allow
 from common.errors import N_, Invalid
-from common.ratelimit import enforce
 from common.service import CLOCK, DB
 from common.uploads import inspect_upload, read_multipart
 from common.web import RouteTable, current_principal, parse_body
+from hub.accounts.service import is_branch
 from hub.applications import service
 from hub.applications.model import RatingLevel, State, TrustLevel
 from hub.applications.queries import full_view, progress_view, rating_summary, work_queue
@@ -123,6 +123,13 @@ async def open_application(request: web.Request) -> web.Response:
 )
 async def open_self_service(request: web.Request) -> web.Response:
     body = await parse_body(request, SelfServiceApplication)
+    async with request.app[DB].sessions() as session:
+        if not await is_branch(session, body.branch):
+            raise Invalid(
+                "application.unknown_branch",
+                N_("There is no branch office {branch}."),
+                params={"branch": body.branch},
+            )
     actor = Principal(
         subject=f"resident:{body.resident.document}", role=Role.RESIDENT, branch=body.branch
     )
@@ -214,6 +221,7 @@ async def attach(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="A resident uploads a material (query code in X-Query-Code)",
     tags=("applications",),
+    guessable=True,
 )
 async def attach_self_service(request: web.Request) -> web.Response:
     number = request.match_info["number"]
@@ -343,10 +351,10 @@ async def advance(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="Status and history by application number and query code (X-Query-Code)",
     tags=("progress",),
+    guessable=True,
 )
 async def progress(request: web.Request) -> web.Response:
     code = request.headers.get("X-Query-Code") or request.query.get("code", "")
-    enforce(request, "query_code", request.match_info["number"])
     async with request.app[DB].transaction() as session:
         app = await service.load_by_code(session, request.match_info["number"], code)
         return web.json_response(await progress_view(session, app, _today(request)))
@@ -358,6 +366,7 @@ async def progress(request: web.Request) -> web.Response:
     body=RatingIn,
     summary="Rate the service after completion (好差评)",
     tags=("progress",),
+    guessable=True,
 )
 async def rate(request: web.Request) -> web.Response:
     body = await parse_body(request, RatingIn)

@@ -6,13 +6,15 @@ from zoneinfo import available_timezones
 
 from pydantic import BaseModel, Field, field_validator
 
+from common.names import PersonName
+
 __all__ = ["ResidentIn"]
 
 _ZONES = available_timezones()
 
 
 class ResidentIn(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
+    name: PersonName
     document: str = Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
     country: str = Field(pattern=r"^[A-Z]{2}$")
     zone: str = "Europe/Rome"

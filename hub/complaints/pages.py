@@ -52,7 +52,11 @@ async def form_sent(request: web.Request) -> web.Response:
 
 
 @page_routes.get(
-    "/complaints/status", access=PUBLIC, summary="Follow a complaint with its query code", tags=TAGS
+    "/complaints/status",
+    access=PUBLIC,
+    summary="Follow a complaint with its query code",
+    tags=TAGS,
+    guessable=True,
 )
 async def status_page(request: web.Request) -> web.Response:
     number, code = request.query.get("number", ""), request.query.get("code", "")

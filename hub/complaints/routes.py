@@ -131,6 +131,7 @@ def _code(request: web.Request) -> str:
     access=PUBLIC,
     summary="Progress of a complaint (query code in X-Query-Code)",
     tags=TAGS,
+    guessable=True,
 )
 async def progress(request: web.Request) -> web.Response:
     async with request.app[DB].sessions() as session:
@@ -158,6 +159,7 @@ async def _file(request: web.Request, c: Complaint, doc_id: int, kinds: set[str]
     access=PUBLIC,
     summary="The hub's signed reply, for the holder of the query code",
     tags=TAGS,
+    guessable=True,
 )
 async def public_document(request: web.Request) -> web.Response:
     async with request.app[DB].sessions() as session:
@@ -171,6 +173,7 @@ async def public_document(request: web.Request) -> web.Response:
     body=Reason,
     summary="The resident asks for a review (复查) of the reply",
     tags=TAGS,
+    guessable=True,
 )
 async def ask_review(request: web.Request) -> web.Response:
     body = await parse_body(request, Reason)

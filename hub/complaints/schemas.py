@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from common.access import Principal
 from common.errors import N_, Invalid
+from common.names import PersonName
 from common.uploads import Upload, inspect_upload, read_multipart
 from hub.complaints.model import (
     ANSWER_DAYS,
@@ -39,7 +40,7 @@ RULES = {
 
 class LodgingForm(BaseModel):
     kind: str = Field(default="complaint", pattern=r"^(complaint|petition)$")
-    name: str = Field(min_length=1, max_length=120)
+    name: PersonName
     document: str = Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
     contact: str = Field(min_length=3, max_length=120)
     country: str = Field(pattern=r"^[A-Z]{2}$")

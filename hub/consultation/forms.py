@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from common.names import PersonName
 from hub.consultation.model import LANGS, MAX_TEXT, Topic
 
 __all__ = ["AnswerForm", "BookingForm", "PublishForm", "RatingForm", "Texts"]
@@ -15,7 +16,7 @@ class BookingForm(BaseModel):
     staff: str = Field(min_length=1, max_length=64)
     room: str = Field(min_length=1, max_length=32)
     start: AwareDatetime
-    name: str = Field(min_length=1, max_length=120)
+    name: PersonName
     document: str = Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
     contact: str = Field(min_length=3, max_length=200)
     country: str = Field(pattern=r"^[A-Z]{2}$")

@@ -146,6 +146,7 @@ async def _status_page(
     access=PUBLIC,
     summary="Follow a consultation with its query code: time, answer, rating",
     tags=TAGS,
+    guessable=True,
 )
 async def status_page(request: web.Request) -> web.Response:
     q = request.query
@@ -157,6 +158,7 @@ async def status_page(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="The resident joins the open video session (number and query code)",
     tags=TAGS,
+    guessable=True,
 )
 async def join_page(request: web.Request) -> web.StreamResponse:
     number, code = request.query.get("number", ""), request.query.get("code", "")
@@ -171,7 +173,11 @@ async def join_page(request: web.Request) -> web.StreamResponse:
 
 
 @page_routes.post(
-    "/consultations/rate", access=PUBLIC, summary="The rating form, sent from the page", tags=TAGS
+    "/consultations/rate",
+    access=PUBLIC,
+    summary="The rating form, sent from the page",
+    tags=TAGS,
+    guessable=True,
 )
 async def rate_sent(request: web.Request) -> web.StreamResponse:
     data = await request.post()

@@ -183,6 +183,7 @@ def _reader_lang(request: web.Request, c: Consultation) -> str:
     access=PUBLIC,
     summary="A consultation and its answer in the resident's language (query code required)",
     tags=TAGS,
+    guessable=True,
 )
 async def progress(request: web.Request) -> web.Response:
     async with request.app[DB].sessions() as session:
@@ -195,6 +196,7 @@ async def progress(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="The resident's invitation to the consultation's video session, once it is open",
     tags=TAGS,
+    guessable=True,
 )
 async def join(request: web.Request) -> web.Response:
     async with request.app[DB].sessions() as session:
@@ -208,6 +210,7 @@ async def join(request: web.Request) -> web.Response:
     body=RatingForm,
     summary="The resident rates the answer once, 1 to 5",
     tags=TAGS,
+    guessable=True,
 )
 async def rate(request: web.Request) -> web.Response:
     form = await parse_body(request, RatingForm)

@@ -58,8 +58,8 @@ class GovnetClient:
             key=self.key,
             key_id=self.key_id,
             created=self.clock.now(),
+            headers=headers,
         )
-        signed.update(headers or {})
         if body:
             signed["Content-Type"] = "application/json"
         async with self.session.request(

@@ -150,6 +150,7 @@ async def sign_form(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="A party's own page: case status and the signing step",
     tags=TAGS,
+    guessable=True,
 )
 async def party_page(request: web.Request) -> web.Response:
     number, code = (

@@ -20,7 +20,7 @@ from hub.mediation.routes import MEDIATOR, READERS, _visible, principal_of
 from hub.mediation.runtime import MEDIATION
 from hub.mediation.schemas import party_view
 from hub.mediation.service import signer_key
-from hub.signatures.consent import enrol_resident
+from hub.signatures.consent import Proof, enrol_resident
 from hub.signatures.runtime import SIGNATURES
 
 __all__ = ["access_code", "routes"]
@@ -52,8 +52,7 @@ def _doc_id(request: web.Request) -> int:
 
 async def party_case(request: web.Request, number: str, code: str) -> dict[str, Any]:
     async with request.app[DB].sessions() as session:
-        case = await service.load(session, number)
-        me = await service.party_by_code(session, case, code)
+        case, me = await service.load_for_party(session, number, code)
         view = party_view(await service.case_file(session, case), me)
     return view
 
@@ -63,6 +62,7 @@ async def party_case(request: web.Request, number: str, code: str) -> dict[str, 
     access=PUBLIC,
     summary="A participant's own view of the case (X-Access-Code)",
     tags=TAGS,
+    guessable=True,
 )
 async def my_case(request: web.Request) -> web.Response:
     return web.json_response(await party_case(request, _number(request), access_code(request)))
@@ -73,12 +73,14 @@ async def my_case(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="A party consents to mediation and to the recording of its sessions",
     tags=TAGS,
+    guessable=True,
 )
 async def consent(request: web.Request) -> web.Response:
     now = request.app[CLOCK].now()
     async with request.app[DB].transaction() as session:
-        case = await service.load(session, _number(request), lock=True)
-        me = await service.party_by_code(session, case, access_code(request))
+        case, me = await service.load_for_party(
+            session, _number(request), access_code(request), lock=True
+        )
         f = await service.case_file(session, case)
         f.check(Step.CONSENT)
         if me.consented_at is None:
@@ -105,17 +107,20 @@ async def consent(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="A party enrols an authenticator app for signing",
     tags=TAGS,
+    guessable=True,
 )
 async def enrolment(request: web.Request) -> web.Response:
     async with request.app[DB].sessions() as session:
-        case = await service.load(session, _number(request))
-        me = await service.party_by_code(session, case, access_code(request))
+        _case, me = await service.load_for_party(session, _number(request), access_code(request))
     enrolled = await enrol_resident(
         request.app[DB],
         request.app[SIGNATURES].box,
         account=f"resident:{me.document}",
         label=me.name,
         at=request.app[CLOCK].now(),
+        # named with their document by the staff who opened the case, and reached only with
+        # the access code sent to them; replacing an enrolment still takes a face decision
+        proof=Proof.CLERK,
     )
     body = {
         "account": f"resident:{me.document}",
@@ -136,11 +141,11 @@ async def _pdf(request: web.Request, sha256: str, name: str) -> web.Response:
     access=PUBLIC,
     summary="A document of the case as signed so far (for its signers)",
     tags=TAGS,
+    guessable=True,
 )
 async def my_document(request: web.Request) -> web.Response:
     async with request.app[DB].sessions() as session:
-        case = await service.load(session, _number(request))
-        me = await service.party_by_code(session, case, access_code(request))
+        case, me = await service.load_for_party(session, _number(request), access_code(request))
         f = await service.case_file(session, case)
     doc = next((d for d in f.documents if d.id == _doc_id(request)), None)
     if doc is None or (doc.kind != "agreement" and signer_key(me) not in doc.signers):
@@ -154,6 +159,7 @@ async def my_document(request: web.Request) -> web.Response:
     body=Challenge,
     summary="The party brings the node's signed face decision for this document",
     tags=TAGS,
+    guessable=True,
 )
 async def challenge(request: web.Request) -> web.Response:
     body = await parse_body(request, Challenge)
@@ -169,6 +175,7 @@ async def challenge(request: web.Request) -> web.Response:
     body=PartySignature,
     summary="The party signs with the one-time code bound to the exact file",
     tags=TAGS,
+    guessable=True,
 )
 async def party_sign(request: web.Request) -> web.Response:
     body = await parse_body(request, PartySignature)
@@ -188,11 +195,11 @@ async def party_sign(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="Where the party's running signature stands",
     tags=TAGS,
+    guessable=True,
 )
 async def progress(request: web.Request) -> web.Response:
     async with request.app[DB].sessions() as session:
-        case = await service.load(session, _number(request))
-        me = await service.party_by_code(session, case, access_code(request))
+        _case, me = await service.load_for_party(session, _number(request), access_code(request))
     stage = request.app[MEDIATION].progress.get(_doc_id(request), signer_key(me))
     return web.json_response({"stage": stage or "idle"})
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Principal, Role, Scope, allow
 from common.errors import N_, Invalid, NotFound
+from common.names import PersonName
 from common.service import CLOCK, DB, audit
 from common.web import RouteTable, current_principal, parse_body
 from hub.mediation import service
@@ -34,7 +35,7 @@ CODE = r"^[A-Z]{2,8}$"
 
 class Person(BaseModel):
     role: Literal["party", "representative", "interpreter", "witness"] = "party"
-    name: str = Field(min_length=1, max_length=120)
+    name: PersonName
     document: str = Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
     country: str = Field(pattern=r"^[A-Z]{2}$")
     location: str = Field(pattern=CODE)

@@ -53,6 +53,7 @@ __all__ = [
     "draft_agreement",
     "draft_statement",
     "load",
+    "load_for_party",
     "open_case",
     "party_by_code",
     "require_mediator",
@@ -169,10 +170,11 @@ async def load(session: AsyncSession, number: str, *, lock: bool = False) -> Med
 
 
 def require_mediator(case: MediationCase, actor: Principal) -> None:
-    """Scope ASSIGNED: only the case's mediator runs it."""
+    """Scope ASSIGNED: only the case's mediator runs it. To any other mediator the case does
+    not exist, as when they try to read it: a refusal would confirm the case number."""
     if actor.role is Role.MEDIATOR and case.mediator != actor.subject:
-        raise Forbidden(
-            "mediation.not_assigned", N_("Only the mediator assigned to this case may do this.")
+        raise NotFound(
+            "mediation.not_found", N_("No mediation case {number}."), params={"number": case.number}
         )
 
 
@@ -182,7 +184,23 @@ async def party_by_code(session: AsyncSession, case: MediationCase, code: str) -
     for p in await _participants(session, case):
         if hmac.compare_digest(p.access_code_hash, wanted):
             return p
-    raise NotFound("mediation.not_on_case", N_("No such case with this access code."))
+    raise _not_on_case()
+
+
+def _not_on_case() -> NotFound:
+    return NotFound("mediation.not_on_case", N_("No such case with this access code."))
+
+
+async def load_for_party(
+    session: AsyncSession, number: str, code: str, *, lock: bool = False
+) -> tuple[MediationCase, Participant]:
+    """The case and the participant holding ``code``. A case that does not exist answers as a
+    wrong code does, so that trying codes confirms no case number."""
+    query = select(MediationCase).where(MediationCase.number == number)
+    case = await session.scalar(query.with_for_update() if lock else query)
+    if case is None:
+        raise _not_on_case()
+    return case, await party_by_code(session, case, code)
 
 
 async def _participants(session: AsyncSession, case: MediationCase) -> list[Participant]:

@@ -280,6 +280,7 @@ async def _verify_page(
     access=PUBLIC,
     summary="Anyone checks a notarial certificate (?code=, from its QR code)",
     tags=TAGS,
+    guessable=True,
 )
 async def verify_page(request: web.Request) -> web.Response:
     return await _verify_page(request, request.query.get("code", "").strip(), None)
@@ -290,6 +291,7 @@ async def verify_page(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="Check a PDF one holds against the certificate of a verification code",
     tags=TAGS,
+    guessable=True,
 )
 async def verify_upload(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > desk.MAX_PDF:

@@ -111,6 +111,7 @@ async def get_act(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="The resident's view of the act (X-Query-Code: the application's query code)",
     tags=TAGS,
+    guessable=True,
 )
 async def get_status(request: web.Request) -> web.Response:
     async with request.app[DB].transaction() as session:
@@ -148,6 +149,7 @@ async def post_video(request: web.Request) -> web.Response:
     body=Identity,
     summary="The resident brings the node's signed face + liveness decision (X-Query-Code)",
     tags=TAGS,
+    guessable=True,
 )
 async def post_identity(request: web.Request) -> web.Response:
     body = await parse_body(request, Identity)
@@ -325,6 +327,7 @@ def _pdf(data: bytes, name: str) -> web.Response:
     access=PUBLIC,
     summary="The certificate as drafted or signed so far (staff, or the resident's query code)",
     tags=TAGS,
+    guessable=True,
 )
 async def get_document(request: web.Request) -> web.Response:
     row = await _readable(request)
@@ -336,6 +339,7 @@ async def get_document(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="The issued certificate (staff, or the resident's query code)",
     tags=TAGS,
+    guessable=True,
 )
 async def get_certificate(request: web.Request) -> web.Response:
     row = await _readable(request)

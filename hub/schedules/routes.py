@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from common.access import PUBLIC, Principal, Role, Scope, allow
 from common.errors import N_, Forbidden, Invalid
+from common.names import PersonName
 from common.service import CLOCK, DB, audit
 from common.web import RouteTable, current_principal, parse_body
 from hub.schedules import service
@@ -36,7 +37,7 @@ class BookingForm(BaseModel):
     room: str = Field(min_length=1, max_length=32)
     start: AwareDatetime
     party_size: int = Field(default=1, ge=1, le=50)
-    resident_name: str = Field(min_length=1, max_length=120)
+    resident_name: PersonName
     resident_contact: str = Field(default="", max_length=200)
     resident_zone: str = Field(min_length=1, max_length=64)
 

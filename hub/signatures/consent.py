@@ -7,9 +7,10 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +25,15 @@ from signing.envelope import aead_open, aead_seal
 from signing.primitives import load_ed25519_public
 from signing.totp import Enrolment, enrol
 
-__all__ = ["FaceOk", "SecretBox", "checked_face", "enrol_resident", "secret_of"]
+__all__ = [
+    "FaceOk",
+    "Proof",
+    "SecretBox",
+    "checked_face",
+    "enrol_resident",
+    "identity_proof",
+    "secret_of",
+]
 
 _V1 = b"\x01"
 
@@ -57,33 +66,73 @@ class SecretBox:
         return aead_open(self.key, sealed[1:13], sealed[13:], account.encode()).decode()
 
 
+class Proof(StrEnum):
+    """How a resident showed who they are before an authenticator was bound to them."""
+
+    CLERK = "clerk_checked_document"  # the branch clerk saw the passport and opened the case
+    FACE = "face_decision"  # the node's signed face match for this document, just now
+
+
+def identity_proof(*, opened_by_clerk: bool, face: FaceOk | None) -> Proof:
+    """A face decision proves more than an old counter check; with neither there is no proof:
+    knowing a passport number (a self-service application) is not knowing the person."""
+    if face is not None:
+        return Proof.FACE
+    if opened_by_clerk:
+        return Proof.CLERK
+    raise Forbidden(
+        "signing.identity_unproven",
+        N_("First verify your face at the kiosk or have the branch check your document."),
+    )
+
+
 async def enrol_resident(
-    db: Database, box: SecretBox, *, account: str, label: str, at: datetime
+    db: Database, box: SecretBox, *, account: str, label: str, at: datetime, proof: Proof
 ) -> Enrolment:
-    """A new authenticator secret for ``account``; a second enrolment is refused."""
+    """A new authenticator secret for ``account``. Replacing an existing one takes a fresh face
+    decision: a query code alone never moves someone's signing key to another phone."""
     enrolment = enrol(label)
-    try:
-        async with db.transaction() as session:
-            await session.execute(
-                insert(totp_enrolments).values(
-                    account=account,
-                    secret_sealed=box.seal(account, enrolment.secret),
-                    enrolled_at=at,
+    sealed = box.seal(account, enrolment.secret)
+    async with db.transaction() as session:
+        existing = await session.scalar(
+            select(totp_enrolments.c.account).where(totp_enrolments.c.account == account)
+        )
+        if existing is not None and proof is not Proof.FACE:
+            raise Conflict(
+                "signing.already_enrolled",
+                N_(
+                    "An authenticator app is already set up; to replace it, verify your face first."
+                ),
+            )
+        try:
+            if existing is None:
+                await session.execute(
+                    insert(totp_enrolments).values(
+                        account=account, secret_sealed=sealed, enrolled_at=at
+                    )
                 )
-            )
-            await record(
-                session,
-                audit_events,
-                at=at,
-                actor=account,
-                action="signature.authenticator_enrolled",
-                subject=account,
-            )
-    except IntegrityError:
-        raise Conflict(
-            "signing.already_enrolled",
-            N_("An authenticator app is already enrolled; ask the branch to reset it."),
-        ) from None
+            else:
+                await session.execute(
+                    update(totp_enrolments)
+                    .where(totp_enrolments.c.account == account)
+                    .values(secret_sealed=sealed, enrolled_at=at)
+                )
+        except IntegrityError:  # enrolled in the same instant from elsewhere
+            raise Conflict(
+                "signing.already_enrolled",
+                N_("An authenticator app is already enrolled; ask the branch to reset it."),
+            ) from None
+        await record(
+            session,
+            audit_events,
+            at=at,
+            actor=account,
+            action="signature.authenticator_replaced"
+            if existing
+            else "signature.authenticator_enrolled",
+            subject=account,
+            detail={"proof": proof.value},
+        )
     return enrolment
 
 

@@ -19,7 +19,7 @@ from common.service import CLOCK, DB, audit
 from common.web import PRINCIPAL, RouteTable, current_principal, parse_body
 from hub.applications.service import load_by_code
 from hub.applications.tables import Application
-from hub.signatures.consent import enrol_resident
+from hub.signatures.consent import checked_face, enrol_resident, identity_proof
 from hub.signatures.runtime import SIGNATURES
 from hub.signatures.service import (
     create_request,
@@ -40,6 +40,12 @@ STAFF = (Role.OFFICER, Role.NOTARY, Role.SUPERVISOR, Role.AUDITOR)
 class ByCode(BaseModel):
     number: str = Field(min_length=1, max_length=32)
     query_code: str = Field(min_length=1, max_length=32)
+
+
+class Enrol(ByCode):
+    # the node's signed face decision for this resident; needed where no clerk checked the
+    # document (a self-service application) and for every re-enrolment
+    face_decision: dict[str, Any] | None = None
 
 
 class NodeKey(BaseModel):
@@ -74,20 +80,31 @@ async def _resident(request: web.Request, session: AsyncSession, row: Any) -> Ap
 @routes.post(
     "/api/signatures/enrolment",
     access=PUBLIC,
-    body=ByCode,
-    summary="A resident enrols an authenticator app (application number and query code)",
+    body=Enrol,
+    summary="A resident enrols an authenticator app (application number and query code, and "
+    "a face decision where no clerk checked the document or to replace an enrolment)",
     tags=TAGS,
+    guessable=True,
 )
 async def post_enrolment(request: web.Request) -> web.Response:
-    body = await parse_body(request, ByCode)
+    body = await parse_body(request, Enrol)
+    now = _now(request)
     async with request.app[DB].transaction() as session:
         app = await load_by_code(session, body.number, body.query_code)
+        account = resident_id_of(app)
+        face = None
+        if body.face_decision is not None:
+            face, _evidence = await checked_face(
+                session, body.face_decision, resident_id=account, at=now
+            )
+    proof = identity_proof(opened_by_clerk=not app.owner.startswith("resident:"), face=face)
     enrolment = await enrol_resident(
         request.app[DB],
         request.app[SIGNATURES].box,
-        account=resident_id_of(app),
+        account=account,
         label=app.resident_name,
-        at=_now(request),
+        at=now,
+        proof=proof,
     )
     return web.json_response(
         {
@@ -196,6 +213,7 @@ async def get_request(request: web.Request) -> web.Response:
     access=PUBLIC,
     summary="The document as signed so far (staff, or the resident with X-Query-Code)",
     tags=TAGS,
+    guessable=True,
 )
 async def get_document(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]

@@ -54,6 +54,7 @@ class ResidentSignature(BaseModel):
     body=Challenge,
     summary="The resident brings the node's signed face decision; the code is then bound",
     tags=TAGS,
+    guessable=True,
 )
 async def post_challenge(request: web.Request) -> web.Response:
     body = await parse_body(request, Challenge)
@@ -110,6 +111,7 @@ def _face_of(row: Any) -> FaceOk | None:
     body=ResidentSignature,
     summary="The resident signs with the one-time code (after the face decision)",
     tags=TAGS,
+    guessable=True,
 )
 async def post_resident_signature(request: web.Request) -> web.Response:
     body = await parse_body(request, ResidentSignature)

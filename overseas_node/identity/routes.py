@@ -48,7 +48,7 @@ async def post_enrolment(request: web.Request) -> web.Response:
 )
 async def post_attempt(request: web.Request) -> web.Response:
     resident, ctx = _principal(request), request.app[IDENTITY]
-    enforce(request, "verification", resident.subject)
+    await enforce(request, "verification", resident.subject)
     result = await start_attempt(ctx, resident=resident, bind=binder(ctx, resident))
     return web.json_response(result, status=201)
 
@@ -62,7 +62,7 @@ async def post_attempt(request: web.Request) -> web.Response:
 async def post_frames(request: web.Request) -> web.Response:
     resident, ctx = _principal(request), request.app[IDENTITY]
     attempt_id = request.match_info["attempt_id"]
-    enforce(request, "verification", resident.subject)
+    await enforce(request, "verification", resident.subject)
     decided = spender(ctx, resident, attempt_id)  # a kiosk may send only its own attempt
     uploaded = await read_frames(request)
     signed = await submit_frames(

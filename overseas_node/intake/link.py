@@ -7,7 +7,7 @@ import base64
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import aiohttp
@@ -19,11 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.clock import Clock
 from common.db import Database
 from common.outbox.model import SendOutcome
+from common.outbox.relay import DeliveryHook
 from common.outbox.store import OutboxMessage
+from overseas_node.intake.service import record_refusal
 from overseas_node.intake.tables import catalogue_copy, node_applications
 from signing.sealed import seal
 
-__all__ = ["FINAL", "HubLink", "LinkState"]
+__all__ = ["FINAL", "HubLink", "LinkState", "delivered", "refusal_hook", "run_link"]
 
 log = logging.getLogger("qiaolink.node.link")
 FINAL = ("rejected", "completed")
@@ -95,7 +97,8 @@ class HubLink:
             return SendOutcome.ok(answer)
         reason = f"hub {resp.status}: {answer.get('code', '')}" if isinstance(answer, dict) else ""
         if resp.status in (400, 404, 409, 413, 422):  # the content is wrong: retrying won't help
-            return SendOutcome.refused(reason)
+            problem = answer if isinstance(answer, dict) else {}
+            return SendOutcome.refused(reason, {k: problem.get(k) for k in ("code", "title")})
         return SendOutcome.retry(reason)
 
     async def sync_catalogue(self, db: Database) -> int:
@@ -134,6 +137,7 @@ class HubLink:
                         node_applications.c.number,
                         node_applications.c.query_code,
                         node_applications.c.hub_state,
+                        node_applications.c.hub_notices,
                     ).where(
                         node_applications.c.state == "delivered",
                         node_applications.c.hub_state.not_in(FINAL),
@@ -141,9 +145,10 @@ class HubLink:
                 )
             ).all()
         changed = 0
-        for number, code, known in open_apps:
+        for number, code, known, notices in open_apps:
             doc = await self._get(f"/api/progress/{number}", {"X-Query-Code": code})
-            if doc["state"] == known:
+            fresh = doc.get("deficiency_notices", [])
+            if doc["state"] == known and fresh == notices:  # the deadline comes with a state
                 continue
             async with db.transaction() as session:
                 await session.execute(
@@ -152,6 +157,10 @@ class HubLink:
                     .values(
                         hub_state=doc["state"],
                         hub_history=doc["history"],
+                        hub_notices=fresh,
+                        hub_deadline=date.fromisoformat(doc["deadline"])
+                        if doc.get("deadline")
+                        else None,
                         updated_at=self.clock.now(),
                     )
                 )
@@ -179,6 +188,24 @@ async def delivered(
     await session.execute(
         update(node_applications).where(node_applications.c.number == number).values(**values)
     )
+
+
+def refusal_hook(clock: Clock) -> DeliveryHook:
+    """Outbox dead hook: the hub refused the message (or the link gave up on it)."""
+
+    async def refused(
+        session: AsyncSession, message: OutboxMessage, receipt: dict[str, object]
+    ) -> None:
+        payload = message.payload
+        await record_refusal(
+            session,
+            number=str(payload["application"]["number"]),
+            round_=int(payload["round"]) if "round" in payload else None,
+            problem=receipt,  # the hub's problem document: code and title
+            now=clock.now(),
+        )
+
+    return refused
 
 
 async def run_link(link: HubLink, db: Database, interval: float, stop: asyncio.Event) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from common.access import PUBLIC, Role, Scope, allow
 from common.errors import N_, Invalid
 from common.filestore import FileStore
+from common.names import PersonName
 from common.outbox.store import queue_stats
 from common.service import CLOCK, DB
 from common.uploads import inspect_upload, read_multipart
@@ -31,7 +32,7 @@ routes = RouteTable()
 
 
 class ResidentIn(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
+    name: PersonName
     document: str = Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
     country: str = Field(pattern=r"^[A-Z]{2}$")
     zone: str = Field(default="Europe/Rome", max_length=64)
@@ -174,6 +175,9 @@ def _view(app: Any, materials: Sequence[Any]) -> dict[str, Any]:
         "hub_state": app.hub_state,
         "history": app.hub_history,
         "rounds": app.rounds,
+        "refusal": app.refusal,
+        "notices": app.hub_notices,
+        "promises": app.promises,
         "resident": app.resident,
         "updated_at": app.updated_at.isoformat(),
         "materials": [

@@ -7,6 +7,7 @@ import contextlib
 import random
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -18,11 +19,12 @@ from common.outbox import Relay, RetryPolicy
 from common.service import CLOCK, DB
 from common.settings import NodeSettings
 from overseas_node.db import outbox_messages
-from overseas_node.intake.link import HubLink, delivered, run_link
+from overseas_node.intake.link import HubLink, delivered, refusal_hook, run_link
+from overseas_node.intake.receipt import PROGRESS_URL
 from overseas_node.intake.routes import FILES, LINK
 from overseas_node.intake.service import HUB
 
-__all__ = ["install"]
+__all__ = ["STATIC_DIR", "install"]
 
 # The link to China may be down for days: keep trying, never give a message up for that.
 POLICY = RetryPolicy(
@@ -33,8 +35,12 @@ POLICY = RetryPolicy(
 )
 
 
+STATIC_DIR = Path(__file__).parent / "static"
+
+
 def install(app: web.Application, settings: NodeSettings) -> Callable[..., Any]:
     app[FILES] = FileStore(settings.data_dir / "intake")
+    app[PROGRESS_URL] = (settings.hub_public_url or settings.hub_url).rstrip("/") + "/progress"
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         if not settings.link_enabled:
@@ -59,6 +65,7 @@ def install(app: web.Application, settings: NodeSettings) -> Callable[..., Any]:
                 policy=POLICY,
                 rng=random.Random(),
                 hooks={HUB: delivered},
+                dead_hooks={HUB: refusal_hook(app[CLOCK])},
             )
             tasks = [
                 asyncio.create_task(relay.run(interval=settings.link_interval_s, stop=stop)),

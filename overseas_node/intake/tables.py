@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table
 
 from common.db import UTCDateTime
 from overseas_node.db import Base
@@ -32,10 +32,18 @@ node_applications = Table(
     Column("item_version", Integer, nullable=False),
     Column("clerk", String(64), nullable=False),
     Column("resident", JSON, nullable=False),
-    Column("state", String(16), nullable=False),  # draft | queued | delivered
+    Column("state", String(16), nullable=False),  # draft | queued | delivered | refused
     Column("hub_state", String(16), nullable=True),  # as the hub last reported it
     Column("hub_history", JSON, nullable=False),
     Column("rounds", Integer, nullable=False),  # submissions so far (1 + resubmissions)
+    # the hub's one-time deficiency notices, as last polled: [{issued_at, items, resolved_at}]
+    Column("hub_notices", JSON, nullable=False, server_default="[]"),
+    # 容缺: materials the resident promised to bring later, [{material, due, recorded_by, at}]
+    Column("promises", JSON, nullable=False, server_default="[]"),
+    # the hub's refusal of the last message sent, until the clerk sends again: {code, title, at}
+    Column("refusal", JSON, nullable=True),
+    Column("sends", Integer, nullable=False, server_default="0"),  # messages queued so far
+    Column("hub_deadline", Date, nullable=True),  # 承诺时限: the date the hub promised
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -27,10 +27,10 @@ class Recorder:
         self.seen.append((update.reference, update.status, update.version))
 
 
-def _signed(key, body: bytes) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _signed(client, key, body: bytes) -> dict[str, str]:  # type: ignore[no-untyped-def]
     headers = sign_request(
         method="POST",
-        url=f"http://127.0.0.1{PATH}",
+        url=str(client.make_url(PATH)),
         body=body,
         key=key,
         key_id="govnet",
@@ -63,21 +63,23 @@ async def test_signed_callbacks_reach_the_sink_once_and_in_version_order(
     client = await aiohttp_client(app)
 
     body = _event(3, "completed")
-    first = await client.post(PATH, data=body, headers=_signed(platform_key, body))
+    first = await client.post(PATH, data=body, headers=_signed(client, platform_key, body))
     assert first.status == 200 and await first.json() == {"duplicate": False, "applied": True}
-    dup = await client.post(PATH, data=body, headers=_signed(platform_key, body))
+    dup = await client.post(PATH, data=body, headers=_signed(client, platform_key, body))
     assert await dup.json() == {"duplicate": True, "applied": False}
     late = _event(2, "in_process")  # arrives after the newer status: changes nothing
-    assert (await (await client.post(PATH, data=late, headers=_signed(platform_key, late))).json())[
-        "applied"
-    ] is False
+    assert (
+        await (
+            await client.post(PATH, data=late, headers=_signed(client, platform_key, late))
+        ).json()
+    )["applied"] is False
     assert recorder.seen == [("WC-1", "completed", 3)]
 
-    headers = _signed(platform_key, body)
+    headers = _signed(client, platform_key, body)
     await client.post(PATH, data=body, headers=headers)
     replay = await client.post(PATH, data=body, headers=headers)
     assert replay.status == 401
-    forged = _signed(load_or_create_key(tmp_path / "other.pem"), body)
+    forged = _signed(client, load_or_create_key(tmp_path / "other.pem"), body)
     assert (await client.post(PATH, data=body, headers=forged)).status == 401
     assert (await client.post(PATH, data=body)).status == 401
     async with db.transaction() as s:

@@ -14,6 +14,10 @@ from tests.govnet_support import CallbackSink, body_of, hub_key, signed_headers,
 PATH = "/api/v1/cases"
 
 
+def _url(client: Any, path: str) -> str:
+    return str(client.make_url(path))
+
+
 async def _setup(aiohttp_client, aiohttp_server, db_url: str, tmp_path: Path, **kw: Any):
     sink = CallbackSink(tmp_path)
     server = await aiohttp_server(sink.app())
@@ -25,7 +29,9 @@ async def _setup(aiohttp_client, aiohttp_server, db_url: str, tmp_path: Path, **
 async def _post(client, key, doc: dict[str, Any], idem: str | None, **kw: Any):
     body = body_of(doc)
     return await client.post(
-        PATH, data=body, headers=signed_headers(key, "POST", PATH, body, idempotency_key=idem, **kw)
+        PATH,
+        data=body,
+        headers=signed_headers(key, "POST", _url(client, PATH), body, idempotency_key=idem, **kw),
     )
 
 
@@ -77,7 +83,7 @@ async def test_stale_replayed_tampered_and_unknown_signatures_are_refused(
     stale = signed_headers(
         key,
         "POST",
-        PATH,
+        _url(client, PATH),
         body,
         idempotency_key="s",
         created=datetime.now(UTC) - timedelta(minutes=10),
@@ -85,16 +91,18 @@ async def test_stale_replayed_tampered_and_unknown_signatures_are_refused(
     resp = await client.post(PATH, data=body, headers=stale)
     assert resp.status == 401 and "stale" in (await resp.json())["title"]
 
-    good = signed_headers(key, "POST", PATH, body, idempotency_key="r")
+    good = signed_headers(key, "POST", _url(client, PATH), body, idempotency_key="r")
     assert (await client.post(PATH, data=body, headers=good)).status == 201
     replay = await client.post(PATH, data=body, headers=good)
     assert replay.status == 401 and "replayed" in (await replay.json())["title"]
 
-    fresh = signed_headers(key, "POST", PATH, body, idempotency_key="t")
+    fresh = signed_headers(key, "POST", _url(client, PATH), body, idempotency_key="t")
     tampered = await client.post(PATH, data=body_of({"reference": "WC-EVIL"}), headers=fresh)
     assert tampered.status == 401
 
-    stranger = signed_headers(Ed25519PrivateKey.generate(), "POST", PATH, body, idempotency_key="u")
+    stranger = signed_headers(
+        Ed25519PrivateKey.generate(), "POST", _url(client, PATH), body, idempotency_key="u"
+    )
     assert (await client.post(PATH, data=body, headers=stranger)).status == 401
     unsigned = await client.post(PATH, data=body, headers={"Idempotency-Key": "v"})
     assert unsigned.status == 401
@@ -120,7 +128,7 @@ async def test_cases_move_on_and_signed_callbacks_report_each_status(
     assert sink.refused == 0
 
     path = f"/api/v1/cases/{case_no}"
-    polled = await client.get(path, headers=signed_headers(key, "GET", path, b""))
+    polled = await client.get(path, headers=signed_headers(key, "GET", _url(client, path), b""))
     assert polled.status == 200
     assert (await polled.json())["status"] == statuses[1][0]
     query = body_of({"references": ["WC-4", "WC-none"]})
@@ -128,7 +136,7 @@ async def test_cases_move_on_and_signed_callbacks_report_each_status(
         await client.post(
             "/api/v1/cases/query",
             data=query,
-            headers=signed_headers(key, "POST", "/api/v1/cases/query", query),
+            headers=signed_headers(key, "POST", _url(client, "/api/v1/cases/query"), query),
         )
     ).json()
     assert [c["case_no"] for c in found["cases"]] == [case_no]
@@ -165,3 +173,25 @@ async def test_status_page_in_three_languages(
     for lang, title in {"zh": "平台状态", "en": "Platform status", "it": "Stato della"}.items():
         page = await client.get("/status", params={"lang": lang})
         assert page.status == 200 and title in await page.text()
+
+
+async def test_what_a_request_does_cannot_be_changed_in_flight(
+    aiohttp_client, aiohttp_server, db_url, tmp_path
+) -> None:
+    """A query added, another host named, another idempotency key: each refused, and the
+    untouched request still goes through once."""
+    client, key, _ = await _setup(aiohttp_client, aiohttp_server, db_url, tmp_path)
+    body = body_of({"reference": "WC-9"})
+    headers = signed_headers(key, "POST", _url(client, PATH), body, idempotency_key="w")
+    queried = await client.post(PATH + "?x=1", data=body, headers=headers)
+    assert queried.status == 401, await queried.text()
+    other_host = await client.post(PATH, data=body, headers={**headers, "Host": "evil.example"})
+    assert other_host.status == 401
+    rekeyed = await client.post(PATH, data=body, headers={**headers, "Idempotency-Key": "w2"})
+    assert rekeyed.status == 401
+    # signed for a path, the key added afterwards
+    bare = signed_headers(key, "POST", _url(client, PATH), body)
+    added = await client.post(PATH, data=body, headers={**bare, "Idempotency-Key": "w3"})
+    assert added.status == 401
+    ok = await client.post(PATH, data=body, headers=headers)
+    assert ok.status == 201, await ok.text()

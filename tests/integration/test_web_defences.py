@@ -131,3 +131,51 @@ async def test_an_internal_error_shows_no_stack_trace(aiohttp_client, tmp_path: 
     text = await resp.text()
     assert "hunter2" not in text and "Traceback" not in text and "KeyError" not in text
     assert (await resp.json())["code"] == "internal"
+
+
+async def _cookie_flags(aiohttp_client: Any, tmp_path: Path, headers: dict[str, str], **kw: Any):
+    clock = FixedClock()
+    app, db = await service_app("hub", _sqlite(tmp_path), tmp_path, clock=clock, **kw)
+    passwords = await seed_database(db, clock.now())
+    client = await aiohttp_client(app)
+    form = {"username": "officer.wz", "password": passwords["officer.wz"]}
+    resp = await client.post("/signin", data=form, headers=headers, allow_redirects=False)
+    assert resp.status == 303
+    return resp.cookies[SESSION_COOKIE]
+
+
+async def test_the_session_cookie_is_secure_when_our_proxy_says_https(
+    aiohttp_client, tmp_path: Path
+) -> None:
+    """The README promises Secure cookies behind TLS: nginx terminates TLS and forwards
+    ``X-Forwarded-Proto: https``; the same header from anyone else is not believed."""
+    https = {"X-Forwarded-Proto": "https"}
+    ours = await _cookie_flags(
+        aiohttp_client, tmp_path / "a", https, trusted_proxies=["127.0.0.0/8"]
+    )
+    assert ours["secure"]
+    stranger = await _cookie_flags(
+        aiohttp_client, tmp_path / "b", https, trusted_proxies=["10.9.0.0/16"]
+    )
+    assert not stranger["secure"]
+    configured = await _cookie_flags(aiohttp_client, tmp_path / "c", {}, behind_tls=True)
+    assert configured["secure"]
+    plain = await _cookie_flags(aiohttp_client, tmp_path / "d", {})
+    assert not plain["secure"]
+
+
+async def test_the_sqlite_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """They hold residents' names and documents and staff sign-in data (issue 17: 0644)."""
+    import stat
+
+    from common.db import Database, migrate
+
+    path = tmp_path / "data" / "hub.sqlite3"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    await migrate(db.engine, "hub:migrations")
+    await db.close()
+    for file in [path, *path.parent.glob("hub.sqlite3-*")]:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    path.chmod(0o644)  # a file made before: tightened on the next start
+    await Database(f"sqlite+aiosqlite:///{path}").close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -91,7 +91,7 @@ async def test_people_not_on_the_case_learn_nothing_and_change_nothing(
     other = await world.hub.get(world.path(), headers=await world.as_("mediator.wz"))
     assert await _code(other, 404) == "mediation.not_found"  # another mediator's case stays hidden
     note = await world.mediator("POST", "/notes", {"text": "mine"}, who="mediator.wz")
-    assert await _code(note, 403) == "mediation.not_assigned"
+    assert await _code(note, 404) == "mediation.not_found"  # nor can they write to it
     listed = await (
         await world.hub.get("/api/mediation/cases", headers=await world.as_("mediator.wz"))
     ).json()

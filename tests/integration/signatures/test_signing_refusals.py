@@ -133,3 +133,44 @@ async def test_staff_steps_keep_their_order_and_assignment(
     assert await _code(bad, 422) == "signing.not_a_pdf"
     stored = [p for p in (tmp_path / "hub" / "signed").rglob("*") if p.is_file()]
     assert len(stored) == 1  # the refused upload left no file behind
+
+
+async def test_a_passport_number_alone_never_claims_someones_signing_app(
+    aiohttp_client: Any, db_url: str, tmp_path: Path
+) -> None:
+    """Issue 17: anyone could start a self-service application with another person's passport
+    number and enrol an authenticator as them first, locking the real person out. Now an
+    enrolment needs the branch clerk's document check or a face decision for that person, and
+    replacing one always needs a face decision."""
+    world = await make_world(aiohttp_client, db_url, tmp_path, enrol=False)
+    hub = world.hub
+    squatter = await hub.post(
+        "/api/self-service/applications",
+        json={
+            "branch": "MIL",
+            "item_code": "RE-002",
+            "resident": {"name": "Someone Else", "document": "E1234567", "country": "IT"},
+        },
+    )
+    assert squatter.status == 201, await squatter.text()
+    theirs = await squatter.json()
+    claim = {"number": theirs["number"], "query_code": theirs["query_code"]}
+    refused = await hub.post("/api/signatures/enrolment", json=claim)
+    assert await _code(refused, 403) == "signing.identity_unproven"
+    # a face decision made for the real resident does not help the squatter either way: it is
+    # about E1234567, but a decision the hub cannot verify is refused
+    forged = world.decision(signer=Ed25519Signer(Ed25519PrivateKey.generate()))
+    assert (
+        await hub.post("/api/signatures/enrolment", json={**claim, "face_decision": forged})
+    ).status == 403
+    # the resident whose application a clerk opened at the counter enrols as before
+    own = {"number": world.number, "query_code": world.query_code}
+    assert (await hub.post("/api/signatures/enrolment", json=own)).status == 201
+    # a second phone: not with the query code alone...
+    again = await hub.post("/api/signatures/enrolment", json=own)
+    assert await _code(again, 409) == "signing.already_enrolled"
+    # ...but after verifying their face at the kiosk
+    moved = await hub.post(
+        "/api/signatures/enrolment", json={**own, "face_decision": world.decision()}
+    )
+    assert moved.status == 201, await moved.text()
