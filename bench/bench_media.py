@@ -1,15 +1,23 @@
-"""Video sessions: connection set-up time, and how many recorded two-party 640×480 sessions one
-core sustains before frames drop, for our path (room, relay, recorder) beside bare aiortc
-peers connected to each other, in the same run. Bounded to about a minute.
+"""Video sessions: how many recorded two-party 640×480 sessions one core carries on Janus, on
+the in-process relay and with bare aiortc peers, in one run; and what a three-party session
+costs on Janus against a two-party one. Bounded to about three minutes.
 
-All peers run in this one process, pinned to one CPU, on 127.0.0.1 (aioice's host lookup is
-patched here, as in the tests; the product never does this).
+Janus: the CPU time of the Janus process itself (utime + stime from /proc/PID/stat) while the
+sessions run, their load made by aiortc peers in a child process of this benchmark (outside
+Janus), each run's cost scaled to the full frame rate (when the load generators cannot keep
+30 fps on a busy machine, Janus forwards fewer packets). Several runs; the median and the
+spread are printed. Janus runs in a network namespace of its own (tests/janus_support.py).
+
+Relay and bare peers: all in this one process, pinned to one CPU, on 127.0.0.1 (aioice's host
+lookup is patched here, as in the tests; the product never does this); sessions per core is the
+most sessions that keep 85 % of the frame rate.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import statistics
@@ -17,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +50,8 @@ from media import (
     OfferingPeer,
     RemoteTrack,
     SessionRecorder,
-    serve_member,
 )
+from media.plane import SessionMedia
 
 FPS = 30
 MEASURE = 3.0  # seconds of steady state per level
@@ -68,6 +77,18 @@ class Counter:
         self.frames = 0
         self.first = asyncio.get_running_loop().create_future()
         self.tasks: list[asyncio.Task[None]] = []
+        self.peer: OfferingPeer | None = None  # the party's own peer, when it has one
+
+    async def packets_sent(self) -> int:
+        """The RTP packets the party's peer has sent so far (audio and video)."""
+        if self.peer is None or self.peer.link is None:
+            return 0
+        report = await self.peer.link.pc.getStats()
+        return sum(
+            int(getattr(s, "packetsSent", 0))
+            for s in report.values()
+            if getattr(s, "type", "") == "outbound-rtp"
+        )
 
     def drain(self, track: MediaStreamTrack) -> None:
         async def run() -> None:
@@ -117,8 +138,16 @@ async def our_pair(directory: Path, n: int) -> tuple[list[Counter], Callable[[],
         events=EventLog(f"bench{n}", SystemClock()),
         recorder=SessionRecorder(directory, f"bench{n}"),
     )
+    return await in_room(room, ("notary", "resident"))
+
+
+async def in_room(
+    room: SessionMedia, names: tuple[str, ...]
+) -> tuple[list[Counter], Callable[[], Awaitable[None]]]:
+    """``names`` join ``room`` one after the other, each with a 640×480 camera; a counter of
+    the video each receives."""
     counters, tasks, peers = [], [], []
-    for name in ("notary", "resident"):
+    for name in names:
         audio, video, relay = AudioStreamTrack(), Camera(), MediaRelay()
         counter = Counter()
 
@@ -142,13 +171,13 @@ async def our_pair(directory: Path, n: int) -> tuple[list[Counter], Callable[[],
         async def to_server(text: str, q: asyncio.Queue[str | None] = up) -> None:
             q.put_nowait(text)
 
-        tasks.append(asyncio.create_task(serve_member(room, name, name, up.get, to_client)))
+        tasks.append(asyncio.create_task(room.serve(name, name, up.get, to_client)))
         tasks.append(asyncio.create_task(peer.run(down.get, to_server)))
+        counter.peer = peer
         counters.append(counter)
         peers.append(peer)
-        if name == "notary":  # the first party is in before the second arrives
-            while not any(m.get("type") == "answer" for m in peer.messages):  # noqa: ASYNC110
-                await asyncio.sleep(0.02)
+        while not any(m.get("type") == "answer" for m in peer.messages):  # noqa: ASYNC110
+            await asyncio.sleep(0.02)  # each party is in before the next arrives
 
     async def close() -> None:
         for c in counters:
@@ -209,7 +238,136 @@ async def capacity(make: Callable[[int], Awaitable[tuple[list[Counter], Any]]]) 
     return round(best, 2)
 
 
+# --- Janus: its own CPU per session, load from peers outside it ---------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of process ``pid`` (fields 14 and 15 of /proc/PID/stat, after the name)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class JanusRun:
+    parties: int
+    share: float  # of a core, Janus's own CPU, idle included
+    fps: float  # mean rate of one forwarded video at the receivers
+    published: float  # RTP packets per second one party publishes (mean)
+
+
+async def janus_run(plane: Any, pid: int, directory: Path, parties: int, run: int) -> JanusRun:
+    """Janus's CPU share while one recorded session of ``parties`` runs, and its traffic."""
+    names = ("notary", "resident", "interpreter", "mediator")[:parties]
+    room = plane.open_room(
+        f"j{parties}-{run}",
+        events=EventLog(f"j{parties}-{run}", SystemClock()),
+        clock=SystemClock(),
+        directory=directory,
+    )
+    counters, close = await in_room(room, names)
+    try:
+        async with asyncio.timeout(30):
+            await asyncio.gather(*(c.first for c in counters))
+        await asyncio.sleep(1.0)  # settle
+        frames = [c.frames for c in counters]
+        sent = [await c.packets_sent() for c in counters]
+        cpu, started = cpu_seconds(pid), time.monotonic()
+        await asyncio.sleep(MEASURE + 1)
+        elapsed = time.monotonic() - started
+        share = (cpu_seconds(pid) - cpu) / elapsed
+        after = [await c.packets_sent() for c in counters]
+        # each party receives parties - 1 videos: the mean rate of one forwarded video
+        fps = statistics.mean(
+            (c.frames - b) / elapsed / (parties - 1) for c, b in zip(counters, frames, strict=True)
+        )
+        published = statistics.mean((a - b) / elapsed for a, b in zip(after, sent, strict=True))
+    finally:
+        await close()
+    print(
+        f"  {parties} parties, run {run}: Janus {share * 100:.2f} % of a core, video at "
+        f"{fps:.1f} fps, {published:.0f} packets/s published per party",
+        file=sys.stderr,
+    )
+    return JanusRun(parties, share, fps, published)
+
+
+async def idle_share(pid: int, seconds: float = 2.0) -> float:
+    cpu, started = cpu_seconds(pid), time.monotonic()
+    await asyncio.sleep(seconds)
+    return (cpu_seconds(pid) - cpu) / (time.monotonic() - started)
+
+
+def session_cost(run: JanusRun, idle: float, nominal: float) -> float:
+    """The run's share of a core for one session at full rate. Janus's work above idle grows
+    with the packets it takes in and sends out (each published packet once in, ``parties - 1``
+    times out); a run whose load generators fell below 85 % of the frame rate is scaled up to
+    the ``nominal`` packet rate of a party at full rate."""
+    work = max(run.share - idle, 0.0)
+    if run.fps >= KEEP * FPS:
+        return work
+    return work * nominal / max(run.published, 1.0)
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+async def janus_main(runs: int) -> None:
+    """In a child process: Janus's cost per two- and three-party session, as one JSON line."""
+    from media.janus import JanusPlane
+    from tests.janus_support import can_run_janus, janus_site
+
+    if not can_run_janus():
+        print(json.dumps({"janus": None, "why": "needs Debian's janus and root"}))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        async with janus_site(Path(tmp)) as site:
+            plane = JanusPlane(site.urls)
+            await plane.start()
+            try:
+                recordings = Path(tmp) / "recordings"
+                recordings.mkdir()
+                print("Janus (its own CPU):", file=sys.stderr)
+                pid = site.pids[0]
+                idle = await idle_share(pid)
+                found = [
+                    await janus_run(plane, pid, recordings, parties, r)
+                    for parties in (2, 3)
+                    for r in range(runs)
+                ]
+            finally:
+                await plane.close()
+    # the nominal rate: what a party publishes at full frame rate (two-party runs that kept it)
+    full = [r.published for r in found if r.parties == 2 and r.fps >= KEEP * FPS]
+    nominal = statistics.median(full or [r.published for r in found if r.parties == 2])
+    two = [session_cost(r, idle, nominal) for r in found if r.parties == 2]
+    three = [session_cost(r, idle, nominal) for r in found if r.parties == 3]
+    for name, costs in (("two", two), ("three", three)):
+        shown = ", ".join(f"{c * 100:.2f}" for c in costs)
+        print(f"  {name} parties at full rate: {shown} % of a core", file=sys.stderr)
+    result = {
+        "two": spread(two),
+        "three": spread(three),
+        "idle": idle,
+        "nominal_packets_s": nominal,
+        "raw": [dataclasses.asdict(r) for r in found],
+    }
+    print(json.dumps({"janus": result}))
+
+
+async def janus_in_child(runs: int) -> dict[str, Any] | None:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--janus", str(runs), stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await child.communicate()
+    lines = out.decode().strip().splitlines()
+    result = json.loads(lines[-1]) if lines else {}
+    janus: dict[str, Any] | None = result.get("janus")
+    return janus
+
+
 async def main() -> None:
+    janus = await janus_in_child(runs=3)  # before this process pins itself to one core
     with contextlib.suppress(AttributeError, OSError):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]  # bench only
@@ -234,21 +392,66 @@ async def main() -> None:
         ours = await capacity(lambda i: our_pair(directory, i))
         print("bare aiortc peers:", file=sys.stderr)
         bare = await capacity(lambda i: bare_pair())
-    ratio = round(ours / bare, 2) if bare else 0.0
-    # "ours" pays for a media server in the middle: it decodes each party, encodes it again for
-    # the other (VP8) and for the recording (H.264); bare peers only encode and decode once.
+    print(
+        json.dumps(
+            {
+                "bench": "media_sessions_per_core_bare",
+                "ours": ours,
+                "baseline": bare,
+                "unit": "two-party 640x480 sessions at full frame rate per core (relay vs bare)",
+                "ratio": round(ours / bare, 2) if bare else 0.0,
+            }
+        )
+    )
+    if janus is None:
+        print(
+            json.dumps(
+                {
+                    "bench": "media_sessions_per_core",
+                    "ours": None,
+                    "baseline": ours,
+                    "unit": "Janus unavailable",
+                    "ratio": None,
+                }
+            )
+        )
+        return
+    two, three = janus["two"], janus["three"]
+    per_core = {k: round(1 / v, 1) for k, v in two.items()}  # min cost = most sessions
+    print(
+        json.dumps(
+            {
+                "bench": "media_three_party_cost",
+                "ours": round(three["median"] * 100, 2),
+                "baseline": round(two["median"] * 100, 2),
+                "unit": "% of a core Janus spends on one recorded session (3 vs 2 parties)",
+                "ratio": round(three["median"] / two["median"], 2),
+                "spread": {"three": three, "two": two},
+            }
+        )
+    )
+    # Janus forwards the encrypted packets and records them as they come; the relay decodes
+    # each party, encodes it again for the other (VP8) and for the recording (H.264).
     print(
         json.dumps(
             {
                 "bench": "media_sessions_per_core",
-                "ours": ours,
-                "baseline": bare,
-                "unit": "two-party 640x480 sessions at full frame rate per core",
-                "ratio": ratio,
+                "ours": per_core["median"],
+                "baseline": ours,
+                "unit": "recorded two-party 640x480 sessions per core: Janus vs in-process relay",
+                "ratio": round(per_core["median"] / ours, 1) if ours else None,
+                "spread": {
+                    "janus_min": per_core["max"],
+                    "janus_max": per_core["min"],
+                    "bare_aiortc": bare,
+                },
             }
         )
     )
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if sys.argv[1:2] == ["--janus"]:
+        asyncio.run(janus_main(int(sys.argv[2])))
+    else:
+        asyncio.run(main())

@@ -2,7 +2,9 @@
 
 :class:`OfferingPeer` speaks the same signalling as the browser client: on ``welcome``,
 ``renegotiate`` or ``rebuild`` it offers a fresh connection with its own tracks and one receive
-slot per other participant; the ``answer`` says which transceiver carries whom.
+slot per other participant; the ``answer`` says which transceiver carries whom. On the Janus
+plane (``welcome`` says ``plane: "janus"``) it offers its own tracks only, and answers the
+hub's ``offer`` of a subscription on a second connection, replaced by each new one.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiortc import RTCDataChannel, RTCIceServer, RTCSessionDescription
+from aiortc import RTCDataChannel, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from media.peers import PeerLink
@@ -47,6 +49,8 @@ class OfferingPeer:
     channel: RTCDataChannel | None = None
     remote: list[RemoteTrack] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    plane: str = "relay"
+    inbound: PeerLink | None = None  # the Janus plane's subscription
     _offered: bool = False
 
     async def offer(self, others: int) -> str:
@@ -58,6 +62,11 @@ class OfferingPeer:
         self._offered = True
         pc = self.link.pc
         own = {track.kind: track for track in self.local_tracks()}
+        if self.plane == "janus":  # publish only; events go on the signalling socket
+            for track in own.values():
+                pc.addTransceiver(track, direction="sendonly")
+            await pc.setLocalDescription(await pc.createOffer())
+            return pc.localDescription.sdp
         for kind in ("audio", "video"):
             if kind in own:
                 pc.addTransceiver(own[kind], direction="sendrecv")
@@ -74,6 +83,11 @@ class OfferingPeer:
         assert self.link is not None
         pc = self.link.pc
         await pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
+        if self.plane != "janus":  # on Janus, what we receive comes on the subscription
+            await self._receive(pc, streams)
+
+    async def _receive(self, pc: RTCPeerConnection, streams: list[dict[str, str]]) -> None:
+        """The tracks ``streams`` name (by ``mid``) are now who we receive."""
         by_mid = {t.mid: t for t in pc.getTransceivers()}
         self.remote = [
             RemoteTrack(s["participant"], s["role"], by_mid[s["mid"]].receiver.track)
@@ -82,6 +96,17 @@ class OfferingPeer:
         ]
         if self.on_remote is not None:
             await self.on_remote(self.remote)
+
+    async def subscribe(self, sdp: str, streams: list[dict[str, str]]) -> str:
+        """Answer the Janus plane's offer of everyone else's streams, on a fresh connection."""
+        old, self.inbound = self.inbound, PeerLink(self.ice_servers, name=f"{self.name}-in")
+        if old is not None:
+            await old.close()
+        pc = self.inbound.pc
+        await pc.setRemoteDescription(RTCSessionDescription(sdp, "offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+        await self._receive(pc, streams)
+        return pc.localDescription.sdp
 
     async def _on_channel(self, raw: str | bytes) -> None:
         if self.on_event is not None:
@@ -98,12 +123,20 @@ class OfferingPeer:
             kind = message.get("type")
             if kind == "welcome":
                 self.you = message.get("you")
+                self.plane = str(message.get("plane", "relay"))
             if self.on_signal is not None:
                 await self.on_signal(message)
             if kind in {"welcome", "renegotiate", "rebuild"}:
                 again = len(message.get("participants", []))
             elif kind == "event" and self.on_event is not None:
                 await self.on_event(message.get("entry", {}))
+            elif kind == "offer":
+                await send(
+                    encode(
+                        "answer",
+                        sdp=await self.subscribe(message["sdp"], message.get("streams", [])),
+                    )
+                )
             elif kind == "answer" and awaiting:
                 awaiting = False
                 await self.accept(message["sdp"], message.get("streams", []))
@@ -114,3 +147,5 @@ class OfferingPeer:
     async def close(self) -> None:
         if self.link is not None:
             await self.link.close()
+        if self.inbound is not None:
+            await self.inbound.close()

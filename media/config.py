@@ -17,7 +17,7 @@ from media.clock import Clock
 from media.errors import MediaConfigError
 from media.peers import turn_credentials
 
-__all__ = ["TurnSettings", "load_turn"]
+__all__ = ["MediaPlaneSettings", "TurnSettings", "load_media_plane", "load_turn"]
 
 
 class TurnSettings(BaseSettings):
@@ -59,13 +59,45 @@ class TurnSettings(BaseSettings):
         return [{"urls": list(self.urls), **self._credentials(user, clock)}]
 
 
-def load_turn() -> TurnSettings:
-    """Parse the TURN settings; bad ones stop the start with a message naming the variable."""
+class MediaPlaneSettings(BaseSettings):
+    """Which media plane carries the hub's sessions: Janus instances, or none (the in-process
+    relay, the embedded default)."""
+
+    model_config = SettingsConfigDict(env_prefix="QIAOLINK_MEDIA_", frozen=True, extra="ignore")
+
+    janus_urls: list[str] = Field(
+        default_factory=list, description="Janus HTTP API URLs (http://host:8088/janus)"
+    )
+    janus_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    keepalive_s: float = Field(default=15.0, gt=0, le=50, description="inside session_timeout")
+
+    @field_validator("janus_urls")
+    @classmethod
+    def _http(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{url!r} is not an http:// or https:// URL")
+        return [url.rstrip("/") for url in value]
+
+
+def _load(kind: type[BaseSettings], prefix: str) -> Any:
     try:
-        return TurnSettings()
+        return kind()
     except ValidationError as exc:
         lines = [
-            f"QIAOLINK_TURN_{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            f"{prefix}{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
             for e in exc.errors()
         ]
         raise MediaConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+
+
+def load_turn() -> TurnSettings:
+    """Parse the TURN settings; bad ones stop the start with a message naming the variable."""
+    settings: TurnSettings = _load(TurnSettings, "QIAOLINK_TURN_")
+    return settings
+
+
+def load_media_plane() -> MediaPlaneSettings:
+    """Parse the media plane's settings, the same way."""
+    settings: MediaPlaneSettings = _load(MediaPlaneSettings, "QIAOLINK_MEDIA_")
+    return settings

@@ -20,6 +20,7 @@ from media.errors import N_, MediaError
 
 __all__ = [
     "MAX_EVENT_BYTES",
+    "MAY_POST",
     "Caption",
     "ConsentAnswer",
     "ConsentPrompt",
@@ -29,6 +30,7 @@ __all__ = [
     "RequestSignature",
     "SessionEvent",
     "ShowPage",
+    "check_may_post",
     "parse_event",
 ]
 
@@ -80,6 +82,32 @@ SessionEvent = Annotated[
 _EVENT: TypeAdapter[ShowPage | RequestSignature | ConsentPrompt | ConsentAnswer | Caption] = (
     TypeAdapter(SessionEvent)
 )
+
+
+# Who may post which event kind into a session's sealed log. Staff lead the session: they show
+# pages, ask for signatures and consent; residents (and the branch node carrying its kiosk)
+# answer consent prompts; everyone may caption what they say.
+STAFF = frozenset({"notary", "mediator", "officer"})
+ANSWERING = frozenset({"resident", "node"})
+MAY_POST: dict[str, frozenset[str]] = {
+    "show_page": STAFF,
+    "request_signature": frozenset({"notary", "mediator"}),
+    "consent_prompt": STAFF,
+    "consent_answer": ANSWERING,
+    "caption": STAFF | ANSWERING,
+}
+
+
+def check_may_post(role: str, event: BaseModel) -> None:
+    """Refuse an event a member of ``role`` may not post (the table above)."""
+    kind = str(getattr(event, "kind", ""))
+    if role not in MAY_POST.get(kind, frozenset()):
+        raise EventRefused(
+            "media.event_not_allowed",
+            N_("Your role in this session may not post this event."),
+            status=403,
+            params={"kind": kind},
+        )
 
 
 def parse_event(

@@ -10,22 +10,33 @@ through a node's uplink) publish tracks without a peer connection of their own.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiortc import RTCDataChannel, RTCIceServer, RTCSessionDescription
-from aiortc.exceptions import InvalidAccessError, InvalidStateError
+from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationError
 from aiortc.mediastreams import MediaStreamTrack
 from pydantic import BaseModel
 
-from media.events import EventLog, EventRefused, LoggedEvent, parse_event
+from media.errors import MediaError
+from media.events import EventLog, EventRefused, LoggedEvent, check_may_post, parse_event
 from media.peers import PeerLink
+from media.plane import tell, welcome
 from media.recorder import Segment, SessionRecorder
 from media.relay import SessionRelay
-from media.signalling import EventMessage, Leave, Offer, SignallingRefused, encode, parse_message
+from media.signalling import (
+    OFFER_UNUSABLE,
+    EventMessage,
+    Leave,
+    Offer,
+    SignallingRefused,
+    encode,
+    parse_message,
+)
 
 __all__ = ["MediaRoom", "Member", "serve_member"]
 
@@ -68,7 +79,27 @@ class MediaRoom:
         self.on_publish = on_publish  # told when a member's tracks are first published
         self.relay = SessionRelay()
         self.members: dict[str, Member] = {}
+        self.joined: set[str] = set()
         self.closed = False
+
+    def present(self) -> list[str]:
+        return sorted(self.members)
+
+    def has_joined(self, participant: str) -> bool:
+        return participant in self.joined
+
+    async def serve(self, name: str, role: str, receive: Receive, send: Send) -> None:
+        await serve_member(self, name, role, receive, send)
+
+    @contextlib.asynccontextmanager
+    async def watch(self, participant: str) -> AsyncIterator[MediaStreamTrack | None]:
+        """A relayed copy of ``participant``'s video for the hub to look at; stopped after."""
+        track = next((t for t in self.relay.subscribe(participant) if t.kind == "video"), None)
+        try:
+            yield track
+        finally:
+            if track is not None:
+                track.stop()
 
     def others(self, name: str) -> list[dict[str, str]]:
         return [m.describe() for m in self.members.values() if m.name != name]
@@ -79,9 +110,8 @@ class MediaRoom:
         if member is None:
             member = self.members[name] = Member(name, role, send)
         member.send = send
-        await send(
-            encode("welcome", session=self.session_id, you=name, participants=self.others(name))
-        )
+        self.joined.add(name)
+        await send(welcome(self.session_id, name, "relay", self.others(name)))
 
     async def answer(self, name: str, offer_sdp: str) -> tuple[str, list[dict[str, str]]]:
         """Answer ``name``'s offer on a new (or rebuilt) connection; the SDP and who is where."""
@@ -183,6 +213,7 @@ class MediaRoom:
         async def _message(raw: str | bytes) -> None:
             try:
                 event = parse_event(raw)
+                check_may_post(member.role, event)
             except EventRefused as exc:
                 channel.send(json.dumps({"error": exc.code}))
                 return
@@ -214,13 +245,7 @@ class MediaRoom:
             await self._tell(member, encode(kind, participants=self.others(member.name), **fields))
 
     async def _tell(self, member: Member, text: str) -> None:
-        """Send on a member's socket; a socket that just closed is the member leaving."""
-        if member.send is None:
-            return
-        try:
-            await member.send(text)
-        except (ConnectionError, RuntimeError):
-            log.info("signalling socket of %s closed while telling it %s", member.name, text[:40])
+        await tell(member.name, member.send, text)
 
 
 async def serve_member(room: MediaRoom, name: str, role: str, receive: Receive, send: Send) -> None:
@@ -231,20 +256,30 @@ async def serve_member(room: MediaRoom, name: str, role: str, receive: Receive, 
         while (raw := await receive()) is not None:
             try:
                 message = parse_message(raw)
-            except SignallingRefused as exc:
+                if isinstance(message, Offer):
+                    sdp, streams = await _answer(room, name, message.sdp)
+                    await send(encode("answer", sdp=sdp, streams=streams))
+                elif isinstance(message, EventMessage):
+                    check_may_post(role, message.event)
+                    await room.post_event(name, message.event)
+                elif isinstance(message, Leave):
+                    break
+            except MediaError as exc:
                 await send(encode("error", code=exc.code, message=exc.message, params=exc.params))
-                continue
-            if isinstance(message, Offer):
-                try:
-                    sdp, streams = await room.answer(name, message.sdp)
-                except (ValueError, InvalidAccessError, InvalidStateError) as exc:
-                    await send(encode("error", code="media.sdp_unusable", message=str(exc)))
-                    continue
-                await send(encode("answer", sdp=sdp, streams=streams))
-            elif isinstance(message, EventMessage):
-                await room.post_event(name, message.event)
-            elif isinstance(message, Leave):
-                break
     finally:
         if room.members.get(name) is not None and room.members[name].send is send:
             await room.leave(name)
+
+
+async def _answer(room: MediaRoom, name: str, sdp: str) -> tuple[str, list[dict[str, str]]]:
+    """The room's answer, or a refusal naming why aiortc cannot use the offer (codecs it does
+    not support, a description it cannot apply). Nothing is published from a failed offer;
+    the member's next offer rebuilds its connection."""
+    try:
+        return await room.answer(name, sdp)
+    except (ValueError, InvalidAccessError, InvalidStateError, OperationError) as exc:
+        raise SignallingRefused(
+            "media.sdp_unusable",
+            OFFER_UNUSABLE,
+            params={"reason": str(exc)},
+        ) from None

@@ -20,6 +20,7 @@ from media.events import SessionEvent
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "MAX_SDP_BYTES",
+    "OFFER_UNUSABLE",
     "Answer",
     "Candidate",
     "ClientMessage",
@@ -34,6 +35,10 @@ __all__ = [
 
 MAX_MESSAGE_BYTES = 96 * 1024
 MAX_SDP_BYTES = 64 * 1024
+# An offer that parses but shares no codec with us (or with Janus).
+OFFER_UNUSABLE = N_(
+    "The video service cannot use this connection offer: it has no audio or video format in common."
+)
 _SDP_LINE = re.compile(r"^[a-z]=[^\x00-\x08\x0b-\x1f\x7f]*$")
 
 

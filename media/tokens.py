@@ -1,4 +1,9 @@
-"""Short-lived signalling tokens: one per participant, bound to a session, a role and a name.
+"""Signalling tokens: one per participant, bound to a session, a role and a name.
+
+A token admits a first join until it expires (minutes); a participant who has been in the
+session may come back with the same token while the session runs, however long it lasts (the
+page rejoins with the token of its URL). Once the session ends its room is gone and no token
+admits anyone.
 
 A token is ``v1.<payload>.<mac>``: the payload is canonical JSON (base64url), the MAC is
 HMAC-SHA256 over ``v1.<payload>`` with the issuing service's secret. Expiry is checked against an
@@ -11,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -73,14 +79,21 @@ class TokenIssuer:
         signed = f"{VERSION}.{body}"
         return f"{signed}.{self._mac(signed)}"
 
-    def verify(self, token: str, session_id: str) -> TokenClaims:
-        """The token's claims if it is genuine, unexpired and for ``session_id``."""
+    def verify(
+        self,
+        token: str,
+        session_id: str,
+        *,
+        rejoin: Callable[[TokenClaims], bool] | None = None,
+    ) -> TokenClaims:
+        """The token's claims if it is genuine, for ``session_id``, and unexpired, or expired
+        but ``rejoin`` says its participant is coming back into the running session."""
         claims = self._decode(token)
         if claims.session_id != session_id:
             raise TokenRejected(
                 "media.token_wrong_session", N_("This invitation is for another session.")
             )
-        if self._clock.now() >= claims.expires_at:
+        if self._clock.now() >= claims.expires_at and not (rejoin and rejoin(claims)):
             raise TokenRejected("media.token_expired", N_("This invitation has expired."))
         return claims
 

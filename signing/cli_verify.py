@@ -31,6 +31,7 @@ from signing.merkle import SignedTreeHead, leaf_hash, verify_consistency, verify
 from signing.package import verify_package
 from signing.primitives import load_ed25519_public
 from signing.recording import verify_recording
+from signing.streams import STREAMS_KIND, verify_streams
 from signing.verify import describe, validate_pdf
 
 __all__ = ["main", "verify_audit_proof"]
@@ -50,6 +51,13 @@ VERDICTS = {
 }
 
 
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the moment with its zone, e.g. 2031-01-01T00:00Z")
+    return moment
+
+
 def _verdict(ok: bool, lines: list[str], lang: str = "en") -> int:
     for line in lines:
         print(line)
@@ -59,9 +67,8 @@ def _verdict(ok: bool, lines: list[str], lang: str = "en") -> int:
 
 
 def cmd_pdf(args: argparse.Namespace) -> int:
-    status = validate_pdf(
-        Path(args.file).read_bytes(), trust_roots=_roots(args.trust), at=datetime.now(UTC)
-    )
+    at = args.at or datetime.now(UTC)
+    status = validate_pdf(Path(args.file).read_bytes(), trust_roots=_roots(args.trust), at=at)
     lines = [f"document: {'; '.join(status.failures)}"] if status.failures else []
     for i, s in enumerate(status.signatures, 1):
         when = s.timestamped_at.isoformat() if s.timestamped_at else "no timestamp"
@@ -79,12 +86,35 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 def cmd_recording(args: argparse.Namespace) -> int:
     manifest_path = Path(args.manifest)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("kind") == STREAMS_KIND:
+        return _streams(manifest, manifest_path.parent, args)
     file_path = Path(args.file) if args.file else manifest_path.parent / manifest["file"]["name"]
     verdict = verify_recording(manifest, file_path.read_bytes(), trust_roots=_roots(args.trust))
     lines = [
         f"recording {file_path.name} of session {manifest.get('session_id')}, "
         f"sealed by {verdict.signer}"
     ]
+    lines += [f"  - {f}" for f in verdict.failures]
+    return _verdict(verdict.ok, lines)
+
+
+def _streams(manifest: dict[str, Any], folder: Path, args: argparse.Namespace) -> int:
+    """A recording of named streams: each file beside the manifest, under its own name."""
+
+    def read(name: str) -> bytes | None:
+        path = folder / name
+        return path.read_bytes() if name and path.name == name and path.is_file() else None
+
+    verdict = verify_streams(manifest, read, trust_roots=_roots(args.trust))
+    lines = [
+        f"recording of session {manifest.get('session_id')}, sealed by {verdict.signer}, "
+        f"{len(manifest.get('streams', []))} streams:"
+    ]
+    for s in manifest.get("streams", []):
+        lines.append(
+            f"  {s.get('participant')} ({s.get('role')}) {s.get('kind')} "
+            f"{s.get('start')} – {s.get('end')}: {s.get('file', {}).get('name')}"
+        )
     lines += [f"  - {f}" for f in verdict.failures]
     return _verdict(verdict.ok, lines)
 
@@ -161,6 +191,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--trust", action="append", required=True, help="PEM trust root(s)")
     p.add_argument("--lang", choices=sorted(VERDICTS), default="en", help="language of the report")
+    p.add_argument(
+        "--at",
+        type=_moment,
+        default=None,
+        help="judge as at this moment (ISO 8601 with zone; default: now), e.g. years ahead",
+    )
     p.set_defaults(func=cmd_pdf)
     p = sub.add_parser("recording", help="check a sealed recording against its manifest")
     p.add_argument("manifest")

@@ -38,6 +38,8 @@ __all__ = [
     "MANIFEST_VERSION",
     "RecordingVerdict",
     "canonical",
+    "check_signed",
+    "check_stored",
     "seal_recording",
     "verify_recording",
 ]
@@ -105,19 +107,14 @@ def _check_certificate(
     return ["not trusted: the signing certificate is not issued by a trusted root"]
 
 
-def verify_recording(
-    manifest: dict[str, Any], stored: bytes, *, trust_roots: Sequence[x509.Certificate]
-) -> RecordingVerdict:
-    """Check version, signature, certificate, hash, size and envelope metadata."""
-    if manifest.get("v") != MANIFEST_VERSION or manifest.get("kind") != "qiaolink.recording":
-        return RecordingVerdict("?", ("format: not a version 1 recording manifest",))
-    try:
-        cert = x509.load_pem_x509_certificate(str(manifest["certificate"]).encode())
-        signature = base64.b64decode(str(manifest["signature"]), validate=True)
-        at = datetime.fromisoformat(str(manifest["recorded_at"]))
-        file_info = dict(manifest["file"])
-    except (KeyError, ValueError, TypeError):
-        return RecordingVerdict("?", ("format: the manifest is malformed",))
+def check_signed(
+    manifest: dict[str, Any], trust_roots: Sequence[x509.Certificate]
+) -> tuple[str, list[str]]:
+    """The signer's name, and what is wrong with the manifest's signature and certificate.
+    A malformed manifest raises ``KeyError``, ``ValueError`` or ``TypeError``."""
+    cert = x509.load_pem_x509_certificate(str(manifest["certificate"]).encode())
+    signature = base64.b64decode(str(manifest["signature"]), validate=True)
+    at = datetime.fromisoformat(str(manifest["recorded_at"]))
     signer = str(cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
     failures: list[str] = []
     unsigned = {k: v for k, v in manifest.items() if k != "signature"}
@@ -126,12 +123,31 @@ def verify_recording(
         public, canonical(unsigned), signature
     ):
         failures.append("signature: the manifest signature does not verify")
-    failures += _check_certificate(cert, trust_roots, at)
+    return signer, failures + _check_certificate(cert, trust_roots, at)
+
+
+def check_stored(file_info: dict[str, Any], envelope: Any, stored: bytes) -> list[str]:
+    """What is wrong with ``stored`` against its manifest entry: size, hash, envelope."""
+    failures: list[str] = []
     if file_info.get("size") != len(stored):
         failures.append("size: the file is not as long as the manifest says")
     if file_info.get("sha256") != hashlib.sha256(stored).hexdigest():
         failures.append("hash: the file's SHA-256 differs from the manifest")
-    failures += _check_envelope(manifest.get("envelope"), stored)
+    return failures + _check_envelope(envelope, stored)
+
+
+def verify_recording(
+    manifest: dict[str, Any], stored: bytes, *, trust_roots: Sequence[x509.Certificate]
+) -> RecordingVerdict:
+    """Check version, signature, certificate, hash, size and envelope metadata."""
+    if manifest.get("v") != MANIFEST_VERSION or manifest.get("kind") != "qiaolink.recording":
+        return RecordingVerdict("?", ("format: not a version 1 recording manifest",))
+    try:
+        signer, failures = check_signed(manifest, trust_roots)
+        file_info = dict(manifest["file"])
+    except (KeyError, ValueError, TypeError):
+        return RecordingVerdict("?", ("format: the manifest is malformed",))
+    failures += check_stored(file_info, manifest.get("envelope"), stored)
     return RecordingVerdict(signer, tuple(failures))
 
 

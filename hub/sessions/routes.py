@@ -16,15 +16,18 @@ from pydantic import BaseModel, Field, field_validator
 from common.access import PUBLIC, Role, allow
 from common.errors import N_, Conflict
 from common.i18n import translate, translator
+from common.ratelimit import RateLimited, enforce
 from common.service import CLOCK, DB, PAGES
 from common.web import LOCALE, PRINCIPAL, RouteTable, parse_body
 from common.websockets import text_socket
 from hub.sessions import service
 from hub.sessions.live import LIVE, live_sessions_ctx
 from hub.sessions.tables import VideoSession
-from media import FrameTap, SamplingPolicy, TokenRejected, load_turn, serve_member
+from media import FrameTap, SamplingPolicy, TokenClaims, TokenRejected, load_turn
 from media.browser import STATIC_DIR, browser_messages
-from media.signalling import MAX_MESSAGE_BYTES
+from media.config import load_media_plane
+from media.plane import Receive, Send
+from media.signalling import MAX_MESSAGE_BYTES, encode
 
 __all__ = ["routes", "setup"]
 
@@ -116,11 +119,35 @@ async def invite(request: web.Request) -> web.Response:
 async def signal(request: web.Request) -> web.StreamResponse:
     session_id = request.match_info["session_id"]
     live = request.app[LIVE]
-    claims = live.issuer.verify(request.query.get("token", ""), session_id)
+    running = live.rooms.get(session_id)
+
+    def rejoin(claims: TokenClaims) -> bool:
+        return running is not None and not running.closed and running.has_joined(claims.participant)
+
+    claims = live.issuer.verify(request.query.get("token", ""), session_id, rejoin=rejoin)
     room = live.room(session_id)
+    await enforce(request, "signalling", claims.participant)
     ws, receive, send = await text_socket(request, max_bytes=4 * MAX_MESSAGE_BYTES)
-    await serve_member(room, claims.participant, claims.role, receive, send)
+    limited = _rate_limited(request, claims.participant, receive, send)
+    await room.serve(claims.participant, claims.role, limited, send)
     return ws
+
+
+def _rate_limited(request: web.Request, participant: str, receive: Receive, send: Send) -> Receive:
+    """``receive`` counting each message against the signalling limit; a message over it is
+    refused with an error (the socket stays open) and not acted on."""
+
+    async def limited() -> str | None:
+        while (raw := await receive()) is not None:
+            try:
+                await enforce(request, "signalling", participant)
+            except RateLimited as exc:
+                await send(encode("error", code=exc.code, message=exc.message, params=exc.params))
+                continue
+            return raw
+        return None
+
+    return limited
 
 
 @routes.get(
@@ -132,7 +159,7 @@ async def show(request: web.Request) -> web.Response:
     session_id = await _reached(request)
     found = await service.load_session(request.app[DB], session_id)
     room = request.app[LIVE].rooms.get(session_id)
-    found["present"] = sorted(room.members) if room is not None else []
+    found["present"] = room.present() if room is not None else []
     return web.json_response(found)
 
 
@@ -155,28 +182,25 @@ async def end(request: web.Request) -> web.Response:
 )
 async def snapshot(request: web.Request) -> web.Response:
     room = request.app[LIVE].room(await _reached(request))
-    tracks = [
-        t for t in room.relay.subscribe(request.match_info["participant"]) if t.kind == "video"
-    ]
-    if not tracks:
-        raise Conflict("media.no_picture", N_("There is no picture from this participant."))
-    got: asyncio.Future[VideoFrame] = asyncio.get_running_loop().create_future()
+    no_picture = Conflict("media.no_picture", N_("There is no picture from this participant."))
+    async with room.watch(request.match_info["participant"]) as track:
+        if track is None:
+            raise no_picture
+        got: asyncio.Future[VideoFrame] = asyncio.get_running_loop().create_future()
 
-    async def keep(frame: VideoFrame) -> None:
-        if not got.done():
-            got.set_result(frame)
+        async def keep(frame: VideoFrame) -> None:
+            if not got.done():
+                got.set_result(frame)
 
-    tap = FrameTap(tracks[0], keep, SamplingPolicy(max_per_second=5))
-    tap.start()
-    try:
-        async with asyncio.timeout(5):
-            frame = await got
-    except TimeoutError:
-        raise Conflict(
-            "media.no_picture", N_("There is no picture from this participant.")
-        ) from None
-    finally:
-        await tap.stop()
+        tap = FrameTap(track, keep, SamplingPolicy(max_per_second=5))
+        tap.start()
+        try:
+            async with asyncio.timeout(8):
+                frame = await got
+        except TimeoutError:
+            raise no_picture from None
+        finally:
+            await tap.stop()
     jpeg = await asyncio.to_thread(_jpeg, frame)
     return web.Response(body=jpeg, content_type="image/jpeg")
 
@@ -229,6 +253,6 @@ async def page(request: web.Request) -> web.Response:
 
 def setup(app: web.Application, data_dir: Path) -> None:
     """The sessions' runtime (rooms, recordings, TURN) and the browser client's files."""
-    turn = load_turn()  # parsed once, at start-up
-    app.cleanup_ctx.append(live_sessions_ctx(data_dir / "recordings", turn, CLOCK))
+    turn, media = load_turn(), load_media_plane()  # parsed once, at start-up
+    app.cleanup_ctx.append(live_sessions_ctx(data_dir / "recordings", turn, CLOCK, media))
     app.router.add_static("/media/static/", STATIC_DIR)

@@ -26,7 +26,9 @@ __all__ = [
     "load_session",
     "log_event",
     "open_session",
+    "plane_failed",
     "reachable",
+    "streams_sealed",
     "subject",
 ]
 
@@ -135,24 +137,64 @@ async def add_segment(db: Database, *, at: datetime, session_id: str, segment: S
         )
 
 
-async def sealed_segment(
-    db: Database, *, at: datetime, session_id: str, segment: Segment, manifest: tuple[Path, str]
+async def _audit(
+    db: Database, *, at: datetime, actor: str, action: str, session_id: str, detail: dict[str, Any]
 ) -> None:
-    """The segment is archived encrypted, with a manifest signed by the hub seal."""
+    """One audit entry about the session, in its own transaction."""
     async with db.transaction() as tx:
         await record(
             tx,
             audit_events,
             at=at,
-            actor="recorder",
-            action="media.segment_sealed",
+            actor=actor,
+            action=action,
             subject=subject(session_id),
-            detail={
-                "index": segment.index,
-                "manifest": manifest[0].name,
-                "manifest_sha256": manifest[1],
-            },
+            detail=detail,
         )
+
+
+async def sealed_segment(
+    db: Database, *, at: datetime, session_id: str, segment: Segment, manifest: tuple[Path, str]
+) -> None:
+    """The segment is archived encrypted, with a manifest signed by the hub seal."""
+    detail = {"index": segment.index, "manifest": manifest[0].name, "manifest_sha256": manifest[1]}
+    await _audit(
+        db,
+        at=at,
+        actor="recorder",
+        action="media.segment_sealed",
+        session_id=session_id,
+        detail=detail,
+    )
+
+
+async def streams_sealed(
+    db: Database, *, at: datetime, session_id: str, manifest: tuple[Path, str], streams: list[str]
+) -> None:
+    """The session's named streams are archived under one signed manifest."""
+    detail = {"manifest": manifest[0].name, "manifest_sha256": manifest[1], "streams": streams}
+    await _audit(
+        db,
+        at=at,
+        actor="recorder",
+        action="media.streams_sealed",
+        session_id=session_id,
+        detail=detail,
+    )
+
+
+async def plane_failed(
+    db: Database, *, at: datetime, session_id: str, code: str, detail: str
+) -> None:
+    """The media plane failed the session (Janus down, its room gone, the room moved)."""
+    await _audit(
+        db,
+        at=at,
+        actor="media-plane",
+        action="media.plane_failed",
+        session_id=session_id,
+        detail={"code": code, "detail": detail[:500]},
+    )
 
 
 async def log_event(db: Database, *, session_id: str, entry: LoggedEvent) -> None:

@@ -21,6 +21,8 @@ from typing import Any, Protocol, TypeVar
 from common.errors import N_, Invalid
 
 __all__ = [
+    "BRANCH_STATES",
+    "HUB_STATES",
     "NOTICE_PROBLEMS",
     "PROMISE_MAX_DAYS",
     "REFUSAL_MESSAGES",
@@ -87,6 +89,24 @@ REFUSAL_MESSAGES: Mapping[str, str] = {
     "nodelink.malformed": N_("The hub could not read the message. Send it again."),
     "upload.unsupported_type": N_("The hub takes only PDF, PNG and JPEG. Attach it again."),
 }
+# an application's state at the branch, and at the hub as it last reported it, in words
+BRANCH_STATES: Mapping[str, str] = {
+    "draft": N_("draft"),
+    "queued": N_("waiting to be sent"),
+    "delivered": N_("delivered to the hub"),
+    "refused": N_("refused by the hub"),
+}
+HUB_STATES: Mapping[str, str] = {
+    "draft": N_("draft"),
+    "submitted": N_("submitted"),
+    "accepted": N_("accepted"),
+    "rejected": N_("rejected"),
+    "correction": N_("returned for correction"),
+    "forwarded": N_("forwarded"),
+    "in_process": N_("in process"),
+    "completed": N_("completed"),
+}
+
 # the problems of a notice's items, as the hub names them
 NOTICE_PROBLEMS: Mapping[str, str] = {
     "missing": N_("missing"),

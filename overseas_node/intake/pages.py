@@ -18,6 +18,8 @@ from overseas_node.db import outbox_messages
 from overseas_node.intake import service
 from overseas_node.intake.forms import parse_due, parse_resident
 from overseas_node.intake.model import (
+    BRANCH_STATES,
+    HUB_STATES,
     NOTICE_PROBLEMS,
     material_name,
     promisable,
@@ -63,6 +65,8 @@ async def intake_page(request: web.Request) -> web.Response:
         refused=refused,
         names=await _item_names(request),
         refusal_text=refusal_message,
+        branch_states=BRANCH_STATES,
+        hub_states=HUB_STATES,
         link={"up": bool(link and link.up), "since": link.since if link else None},
         waiting=sum(s.depth for s in stats),
     )
@@ -123,6 +127,8 @@ async def _detail(
         "promisable": promisable(prepared.guide, prepared.lines) if notice is None else [],
         "problem_labels": NOTICE_PROBLEMS,
         "refusal_text": refusal_message,
+        "branch_states": BRANCH_STATES,
+        "hub_states": HUB_STATES,
         "editable": prepared.editable,
         "chosen": request.query.get("material", ""),
         "error": error,

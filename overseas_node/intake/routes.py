@@ -13,13 +13,15 @@ from sqlalchemy import select
 from common.access import PUBLIC, Role, Scope, allow
 from common.errors import N_, Invalid
 from common.filestore import FileStore
+from common.i18n import translate
 from common.names import PersonName
 from common.outbox.store import queue_stats
 from common.service import CLOCK, DB
 from common.uploads import inspect_upload, read_multipart
-from common.web import RouteTable, current_principal, parse_body
+from common.web import LOCALE, RouteTable, current_principal, parse_body
 from overseas_node.db import outbox_messages
 from overseas_node.intake import service
+from overseas_node.intake.forms import FIELD_MESSAGES
 from overseas_node.intake.link import HubLink
 from overseas_node.intake.tables import catalogue_copy, node_applications, node_materials
 
@@ -77,7 +79,10 @@ async def catalogue(request: web.Request) -> web.Response:
     summary="Open an application for a resident",
 )
 async def open_application(request: web.Request) -> web.Response:
-    body = await parse_body(request, OpenIn)
+    try:
+        body = await parse_body(request, OpenIn)
+    except Invalid as exc:  # each wrong field said in the caller's language, as on the page
+        raise Invalid(exc.code, exc.message, errors=_in_words(request, exc.errors)) from None
     async with request.app[DB].transaction() as session:
         number, code = await service.open_application(
             session,
@@ -87,6 +92,16 @@ async def open_application(request: web.Request) -> web.Response:
             now=request.app[CLOCK].now(),
         )
     return web.json_response({"number": number, "query_code": code, "state": "draft"}, status=201)
+
+
+def _in_words(request: web.Request, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    said = []
+    for error in errors:
+        name = str(error.get("field", "")).rsplit(".", 1)[-1]
+        message = FIELD_MESSAGES.get(name)
+        text = translate(request[LOCALE], message) if message else error.get("message")
+        said.append({**error, "message": text})
+    return said
 
 
 @routes.post(

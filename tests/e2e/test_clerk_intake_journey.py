@@ -69,7 +69,7 @@ async def test_the_clerk_takes_an_application_in_and_prints_the_receipt(
             # the catalogue, by a word of the item's Italian name
             await page.get_by_label("Trovi il servizio per nome o codice").fill("modifica hukou")
             await page.get_by_label("Trovi il servizio per nome o codice").press("Enter")
-            await page.get_by_text("1 servizi").wait_for()
+            await page.get_by_text("Servizi trovati: 1").wait_for()
             search_url = page.url
             await check_page(page, "it", shots=shots, name="catalogue-it-phone")
             await page.get_by_role("link", name="Modifica dei dati del libretto hukou").click()
@@ -126,16 +126,22 @@ async def test_the_clerk_takes_an_application_in_and_prints_the_receipt(
             drawn = await page.locator("img.qr").evaluate("img => img.naturalWidth")
             assert drawn > 0
             await check_page(page, "zh", shots=shots, name="receipt-zh-phone")
+            await page.emulate_media(media="print")  # on paper: the receipt only
+            assert not await page.locator("header").is_visible()
+            assert await page.locator("img.qr").is_visible()
+            assert not await page.get_by_role("button", name="打印").is_visible()
+            await page.emulate_media(media="screen")
             faults.assert_none()
 
             visits = [
+                Visit(f"{base}/", "front"),
                 Visit(f"{base}/intake", "intake"),
                 Visit(search_url, "catalogue"),
                 Visit(guide_url, "guide"),
                 Visit(detail_url, "application"),
                 Visit(receipt_url, "receipt"),
             ]
-            assert await revisit(page, visits, shots=shots) == 5 * 6
+            assert await revisit(page, visits, shots=shots) == 6 * 6
             faults.assert_none()
             await context.close()
         finally:

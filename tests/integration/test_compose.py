@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from common.settings import GovnetSimSettings, HubSettings, NodeSettings, ServiceSettings
+from media.config import MediaPlaneSettings
 
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
 COMPOSE_FILES = sorted(
@@ -71,6 +72,8 @@ def test_a_broken_compose_file_is_caught(tmp_path: Path) -> None:
 def _known(variable: str) -> bool:
     if variable.startswith("QIAOLINK_TURN_"):
         return variable.removeprefix("QIAOLINK_TURN_") in TURN_SETTINGS
+    if variable.startswith("QIAOLINK_MEDIA_"):
+        return variable.removeprefix("QIAOLINK_MEDIA_").lower() in MediaPlaneSettings.model_fields
     for prefix, settings in PREFIXES.items():
         if variable.startswith(prefix):
             name = variable.removeprefix(prefix).lower()

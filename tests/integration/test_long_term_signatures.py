@@ -13,8 +13,10 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from common.clock import FixedClock
@@ -114,3 +116,21 @@ def test_re_timestamping_before_the_authority_ends_adds_a_newer_timestamp(tmp_pa
     stamps = [s for s in reader.embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
     assert len(stamps) == len(SIGNERS) + 1  # one per signature, and the renewal's
     assert _statuses(archived, ca, renewal + timedelta(days=1)) == ALL_OK
+
+
+def test_qiaolink_verify_agrees_two_years_after_every_certificate_ended(
+    tmp_path: Path, capsys: Any
+) -> None:
+    from signing.cli_verify import main as verify_main
+
+    pdf, ca, _store, t0 = _signed(tmp_path, long_term=True)
+    (tmp_path / "act.pdf").write_bytes(pdf)
+    (tmp_path / "ca.pem").write_bytes(ca.certificate.public_bytes(Encoding.PEM))
+    last_end = t0 + max(VALIDITY[role] for _, role, _, _ in SIGNERS)
+    later = (last_end + timedelta(days=2 * 365)).isoformat()
+    code = verify_main(
+        ["pdf", str(tmp_path / "act.pdf"), "--trust", str(tmp_path / "ca.pem"), "--at", later]
+    )
+    out = capsys.readouterr()
+    assert code == 0, out.out
+    assert out.out.count("-> OK") == len(SIGNERS) and out.err == ""

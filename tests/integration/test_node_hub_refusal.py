@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,9 +41,21 @@ async def until(check: Any, seconds: float = 20) -> Any:
     return value
 
 
-async def test_a_refused_correction_is_shown_fixed_and_sent_again(
+@dataclass
+class Linked:
+    """A hub and the Milan node linked to it; the officer's API header; the node's database."""
+
+    hub: Any  # a test client of the hub
+    officer: dict[str, str]
+    node: Any  # a test client of the node
+    node_db: Any
+
+
+async def linked_hub_and_node(
     db_url: str, aiohttp_server: Any, aiohttp_client: Any, tmp_path: Path
-) -> None:
+) -> Linked:
+    """The hub (its own SQLite) and the node on ``db_url``, registered by key, the catalogue
+    copied to the node."""
     hub_dir, node_dir, hub_port = tmp_path / "hub", tmp_path / "node", free_port()
     hub_url = f"sqlite+aiosqlite:///{tmp_path}/hub.sqlite3"
     hub_db = await migrated_database(hub_url, "hub:migrations")
@@ -55,9 +68,7 @@ async def test_a_refused_correction_is_shown_fixed_and_sent_again(
     await aiohttp_server(hub, port=hub_port)
     hub_client = await aiohttp_client(hub)
     officer = await signed_in(hub_client, "officer.wz", staff["officer.wz"])
-
     node_db = await migrated_database(db_url, "overseas_node:migrations")
-    clerks = await seed_node(node_db, datetime.now(UTC))
     node_settings = NodeSettings(
         data_dir=node_dir,
         database_url=db_url,
@@ -65,13 +76,22 @@ async def test_a_refused_correction_is_shown_fixed_and_sent_again(
         link_interval_s=0.1,
         link_timeout_s=2.0,
     )
-    node = await aiohttp_client(create_node(node_settings, database=node_db))
-    await sign_in_clerk(node, clerks["clerk.milan"])
+    client = await aiohttp_client(create_node(node_settings, database=node_db))
 
     async def catalogue_copied() -> bool:
-        return len(await (await node.get("/api/catalogue")).json()) == 59
+        return len(await (await client.get("/api/catalogue")).json()) == 59
 
     await until(catalogue_copied)
+    return Linked(hub_client, officer, client, node_db)
+
+
+async def test_a_refused_correction_is_shown_fixed_and_sent_again(
+    db_url: str, aiohttp_server: Any, aiohttp_client: Any, tmp_path: Path
+) -> None:
+    linked = await linked_hub_and_node(db_url, aiohttp_server, aiohttp_client, tmp_path)
+    hub_client, officer, node, node_db = linked.hub, linked.officer, linked.node, linked.node_db
+    clerks = await seed_node(node_db, datetime.now(UTC))
+    await sign_in_clerk(node, clerks["clerk.milan"])
     number = await open_with_passport(node, "HR-005", "it")
     await attach(node, number, "hukou", trust="C")
     sent = await node.post(f"/intake/{number}/submit", data={"confirm": "yes"})

@@ -11,15 +11,17 @@ from typing import Any
 from aiohttp import FormData
 from sqlalchemy import func, insert, select
 
+from common.i18n import translate
 from common.settings import NodeSettings
 from hub.catalogue.model import guides
 from hub.catalogue.service import SHIPPED, read_catalogue
 from overseas_node.app import create_app as create_node
 from overseas_node.db import outbox_messages
+from overseas_node.intake.forms import FIELD_MESSAGES
 from overseas_node.intake.tables import catalogue_copy, node_applications
 from overseas_node.seed import seed_database as seed_node
 from tests.conftest import free_port
-from tests.helpers import migrated_database, png_bytes
+from tests.helpers import migrated_database, png_bytes, signed_in
 
 HTML = {"Accept": "text/html"}
 
@@ -37,8 +39,8 @@ async def copy_catalogue(db: Any) -> None:
             )
 
 
-async def clerk_at_branch(aiohttp_client: Any, db_url: str, data_dir: Path) -> tuple[Any, Any]:
-    """The node (hub out of reach) with the clerk signed in through the form."""
+async def clerk_at_branch(aiohttp_client: Any, db_url: str, data_dir: Path) -> tuple[Any, Any, str]:
+    """The node (hub out of reach) with the clerk signed in through the form; the password."""
     db = await migrated_database(db_url, "overseas_node:migrations")
     passwords = await seed_node(db, datetime.now(UTC))
     await copy_catalogue(db)
@@ -51,7 +53,7 @@ async def clerk_at_branch(aiohttp_client: Any, db_url: str, data_dir: Path) -> t
     )
     client = await aiohttp_client(create_node(settings, database=db))
     await sign_in_clerk(client, passwords["clerk.milan"])
-    return client, db
+    return client, db, passwords["clerk.milan"]
 
 
 async def sign_in_clerk(client: Any, password: str) -> None:
@@ -89,7 +91,7 @@ async def count(db: Any, table: Any) -> int:
 async def test_the_resident_form_is_checked_in_the_clerks_language(
     db_url: str, aiohttp_client: Any, tmp_path: Path
 ) -> None:
-    client, db = await clerk_at_branch(aiohttp_client, db_url, tmp_path)
+    client, db, _ = await clerk_at_branch(aiohttp_client, db_url, tmp_path)
     bad = {"item_code": "HR-005", "name": " ", "document": "E1", "country": "italy", "lang": "it"}
     refused = await client.post("/intake/open?lang=it", data=bad)
     page = await refused.text()
@@ -116,7 +118,7 @@ async def test_the_resident_form_is_checked_in_the_clerks_language(
 async def test_an_incomplete_application_is_refused_and_a_promise_is_recorded(
     db_url: str, aiohttp_client: Any, tmp_path: Path
 ) -> None:
-    client, db = await clerk_at_branch(aiohttp_client, db_url, tmp_path)
+    client, db, _ = await clerk_at_branch(aiohttp_client, db_url, tmp_path)
     # HR-002 may be accepted with its non-essential "evidence" still to come (容缺受理)
     number = await open_with_passport(client, "HR-002", "it")
 
@@ -157,7 +159,7 @@ async def test_an_incomplete_application_is_refused_and_a_promise_is_recorded(
 async def test_no_promise_where_the_item_does_not_allow_it(
     db_url: str, aiohttp_client: Any, tmp_path: Path
 ) -> None:
-    client, db = await clerk_at_branch(aiohttp_client, db_url, tmp_path)
+    client, db, _ = await clerk_at_branch(aiohttp_client, db_url, tmp_path)
     number = await open_with_passport(client, "HR-005", "zh")
     page = await (await client.get(f"/intake/{number}?lang=en", headers=HTML)).text()
     assert "promises to bring later" not in page  # HR-005 offers no 容缺
@@ -176,3 +178,22 @@ async def test_no_promise_where_the_item_does_not_allow_it(
     assert "original not checked" in text and await count(db, outbox_messages) == 0
     confirmed = await client.post(f"/intake/{number}/submit?lang=en", data={"confirm": "yes"})
     assert confirmed.status == 200 and await count(db, outbox_messages) == 1
+
+
+async def test_the_api_names_wrong_fields_in_the_callers_language(
+    db_url: str, aiohttp_client: Any, tmp_path: Path
+) -> None:
+    client, db, password = await clerk_at_branch(aiohttp_client, db_url, tmp_path)
+    headers = await signed_in(client, "clerk.milan", password)
+    body = {"item_code": "HR-005", "resident": {"name": "Lin Wei", "country": "Italia"}}
+    refused = await client.post(
+        "/api/intake/applications", json=body, headers={**headers, "Accept-Language": "it"}
+    )
+    problem = await refused.json()
+    said = {e["field"]: e["message"] for e in problem["errors"]}
+    assert "Inserisca il paese di residenza" in said["resident.country"]
+    assert refused.status == 422 and said == {
+        "resident.document": translate("it", FIELD_MESSAGES["document"]),
+        "resident.country": translate("it", FIELD_MESSAGES["country"]),
+    }
+    assert await count(db, node_applications) == 0

@@ -14,7 +14,8 @@ from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 from av import VideoFrame
 
-from media import MediaRoom, OfferingPeer, RemoteTrack, serve_member
+from media import OfferingPeer, RemoteTrack
+from media.plane import SessionMedia
 
 
 class Camera(VideoStreamTrack):
@@ -108,7 +109,7 @@ async def join_over(client: Any, path: str, name: str, shade: int = 0) -> Party:
     return party
 
 
-async def join(room: MediaRoom, name: str, role: str = "resident", shade: int = 0) -> Party:
+async def join(room: SessionMedia, name: str, role: str = "resident", shade: int = 0) -> Party:
     peer = _peer(name, shade)
     socket = Socket()
     party = Party(name, role, peer, socket)
@@ -120,9 +121,7 @@ async def join(room: MediaRoom, name: str, role: str = "resident", shade: int = 
     async def client_send(text: str) -> None:
         socket.to_server.put_nowait(text)
 
-    party.server = asyncio.create_task(
-        serve_member(room, name, role, socket.to_server.get, server_send)
-    )
+    party.server = asyncio.create_task(room.serve(name, role, socket.to_server.get, server_send))
     party.tasks.append(asyncio.create_task(peer.run(socket.to_client.get, client_send)))
     return party
 

@@ -55,6 +55,19 @@ async def open_session(client: TestClient, **body: Any) -> dict[str, Any]:
     return await response.json()  # type: ignore[no-any-return]
 
 
+async def snapshot_then_end(client: TestClient, session_id: str, who: str) -> dict[str, Any]:
+    """The notary takes a picture of ``who`` (through the hub's frame tap), then ends the
+    session; the ended session as the API shows it."""
+    snapshot = await client.get(
+        f"/api/sessions/{session_id}/participants/{who}/snapshot", headers=NOTARY
+    )
+    assert snapshot.status == 200 and snapshot.content_type == "image/jpeg"
+    await asyncio.sleep(0.5)
+    ended = await client.post(f"/api/sessions/{session_id}/end", headers=NOTARY)
+    assert ended.status == 200
+    return await ended.json()  # type: ignore[no-any-return]
+
+
 async def test_only_hosts_open_sessions_and_bad_requests_store_nothing(
     aiohttp_client: Any, db_url: str, tmp_path: Path
 ) -> None:
@@ -121,15 +134,7 @@ async def test_two_participants_over_websockets_are_recorded_hashed_and_logged(
         )
         await until(lambda: notary.sent("error"))
         assert notary.sent("error")[0]["code"] == "media.sdp_malformed"
-        snapshot = await client.get(
-            f"/api/sessions/{session_id}/participants/milan-node/snapshot", headers=NOTARY
-        )
-        assert snapshot.status == 200 and snapshot.content_type == "image/jpeg"
-        await asyncio.sleep(0.5)
-
-        ended = await client.post(f"/api/sessions/{session_id}/end", headers=NOTARY)
-        assert ended.status == 200
-        found = await ended.json()
+        found = await snapshot_then_end(client, session_id, "milan-node")
     finally:
         await notary.leave()
         if node is not None:
