@@ -126,6 +126,11 @@ async def test_the_clerk_takes_an_application_in_and_prints_the_receipt(
             drawn = await page.locator("img.qr").evaluate("img => img.naturalWidth")
             assert drawn > 0
             await check_page(page, "zh", shots=shots, name="receipt-zh-phone")
+            await page.emulate_media(media="print")  # on paper: the receipt only
+            assert not await page.locator("header").is_visible()
+            assert await page.locator("img.qr").is_visible()
+            assert not await page.get_by_role("button", name="打印").is_visible()
+            await page.emulate_media(media="screen")
             faults.assert_none()
 
             visits = [
