@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,60 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+# which account for which page: role, service, page (written into the credentials file)
+DEMO_PAGES = (
+    ("clerk.milan", "node", "/intake", "branch clerk: catalogue, applications, receipts"),
+    ("officer.wz", "hub", "/queue", "officer: work queue, accept / return / reject"),
+    ("supervisor.wz", "hub", "/statistics", "supervisor: statistics and CSV"),
+    ("notary.wz", "hub", "/notary", "notary: the day's acts"),
+    ("mediator.milan", "hub", "/mediation", "mediator: cases"),
+    ("lawyer.chen", "hub", "/consultations/desk", "consultant: video consultations"),
+    ("auditor.wz", "hub", "/mediation/audit", "auditor: packages and the audit log"),
+    ("(resident)", "hub", "/progress", "resident: number + query code, listed below"),
+)
+
+
+def _write_page_guide(path: Path, ports: dict[str, int]) -> None:
+    path.touch(mode=0o600, exist_ok=True)
+    text = path.read_text(encoding="utf-8")
+    if "# which account for which page" in text:
+        return
+    lines = ["# which account for which page (sign in with password and authenticator code)"]
+    for user, service, page, what in DEMO_PAGES:
+        lines.append(f"#   {user:<15} http://127.0.0.1:{ports[service]}{page}  {what}")
+    path.write_text("\n".join(lines) + "\n" + text, encoding="utf-8")
+
+
+def _healthy(port: int) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+def _watch_start(
+    children: dict[str, subprocess.Popen[bytes]],
+    ports: dict[str, int],
+    stopping: Callable[[], bool],
+) -> None:
+    """Say each service's state once it is known: running, or stopped (with its log)."""
+    waiting, deadline = set(children), time.monotonic() + 240
+    while waiting and time.monotonic() < deadline and not stopping():
+        for name in sorted(waiting):
+            if children[name].poll() is not None:
+                print(f"  {name:<11} stopped; see logs/{name}.log", flush=True)
+                waiting.discard(name)
+            elif _healthy(ports[name]):
+                print(f"  {name:<11} running", flush=True)
+                waiting.discard(name)
+        time.sleep(0.3)
+    for name in sorted(waiting):
+        print(f"  {name:<11} still starting; see logs/{name}.log", flush=True)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir or "var/demo").resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -110,13 +165,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ.update(env)
     cmd_migrate(argparse.Namespace(service="all", to="heads", data_dir=None))
     cmd_seed(argparse.Namespace(data_dir=None))
-    children: list[subprocess.Popen[bytes]] = []
-    for name in SERVICES:
-        children.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "common.cli", name], env=env, start_new_session=True
+    ports = {name: _settings(SERVICES[name]).port for name in SERVICES}
+    credentials = data_dir / "demo-credentials.txt"
+    _write_page_guide(credentials, ports)
+    logs = data_dir / "logs"
+    logs.mkdir(exist_ok=True)
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    for name in SERVICES:  # each service's log lines go to its file, not to this terminal
+        with (logs / f"{name}.log").open("ab") as log:
+            children[name] = subprocess.Popen(
+                [sys.executable, "-m", "common.cli", name],
+                env=env,
+                start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
-        )
     stopping = False
 
     def stop(*_: object) -> None:
@@ -127,22 +190,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     print(f"\nQiaolink demo running (data in {data_dir}); Ctrl-C stops all three.", flush=True)
     for name in SERVICES:
-        port = _settings(SERVICES[name]).port
-        print(f"  {name:<11} http://127.0.0.1:{port}/", flush=True)
-    print(f"  staff sign-in details: {data_dir / 'demo-credentials.txt'}\n", flush=True)
+        print(f"  {name:<11} http://127.0.0.1:{ports[name]}/", flush=True)
+    print(f"  staff sign-in details and which page is whose: {credentials}", flush=True)
+    print(f"  log files: {logs}\n", flush=True)
+    _watch_start(children, ports, lambda: stopping)
     status = 0
     while not stopping:
-        dead = [c for c in children if c.poll() is not None]
+        dead = [name for name, c in children.items() if c.poll() is not None]
         if dead:
-            print("a service stopped; stopping the others", file=sys.stderr, flush=True)
+            print(
+                f"{', '.join(dead)} stopped (see {logs}); stopping the others",
+                file=sys.stderr,
+                flush=True,
+            )
             status = 1
             break
         time.sleep(0.3)
-    for child in children:
+    for child in children.values():
         if child.poll() is None:
             child.send_signal(signal.SIGINT)
     deadline = time.monotonic() + 10
-    for child in children:
+    for child in children.values():
         try:
             child.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
@@ -53,6 +54,11 @@ class Pages:
         def _(message: str, **params: Any) -> str:
             return translate(locale, message, **params)
 
+        def lang_href(code: str) -> str:
+            """This page in another language: what the viewer looked up stays (``?number=``)."""
+            kept = [(k, v) for k, v in request.query.items() if k != "lang"]
+            return "?" + urlencode([*kept, ("lang", code)])
+
         def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
             if value is None:
                 return ""
@@ -61,6 +67,7 @@ class Pages:
         html = self.env.get_template(template).render(
             _=_,
             local=local,
+            lang_href=lang_href,
             lang=locale,
             locales=LOCALES,
             zone=zone.key,

@@ -237,6 +237,25 @@ async def put_faults(request: web.Request) -> web.Response:
     return web.json_response(_plan_view(plan))
 
 
+# what the status page calls each case status and fault switch
+STATUS_LABELS = {
+    "received": N_("received by the platform"),
+    "in_process": N_("being processed by the department"),
+    "completed": N_("concluded by the department"),
+    "returned": N_("returned by the platform"),
+}
+FAULT_LABELS = {
+    "error_rate": N_("share of requests answered with an error"),
+    "timeout_rate": N_("share of requests left without an answer"),
+    "slow_rate": N_("share of requests answered slowly"),
+    "timeout_s": N_("seconds before an unanswered request is dropped"),
+    "slow_s": N_("seconds a slow answer takes"),
+    "drop_callback_rate": N_("share of status callbacks not sent"),
+    "duplicate_callback_rate": N_("share of status callbacks sent twice"),
+    "seed": N_("seed of the random faults"),
+}
+
+
 @routes.get("/status", access=PUBLIC, summary="The simulator's status page", tags=("pages",))
 async def status_page(request: web.Request) -> web.Response:
     db = request.app[DB]
@@ -249,4 +268,6 @@ async def status_page(request: web.Request) -> web.Response:
         counts=counts,
         queues=queues,
         faults=_plan_view(request.app[PLATFORM].faults.plan),
+        status_labels=STATUS_LABELS,
+        fault_labels=FAULT_LABELS,
     )

@@ -22,6 +22,7 @@ from hub.accounts.nodes import NodeOrSession, NodeSignatures
 from hub.accounts.service import lookup_staff
 from hub.applications.pages import routes as application_pages
 from hub.applications.platform import ApplicationStatusSink
+from hub.applications.progress import routes as progress_pages
 from hub.applications.routes import routes as application_routes
 from hub.applications.storage import STORE, MaterialStore
 from hub.auditlog import runtime as auditlog_runtime
@@ -71,6 +72,7 @@ routes.extend(signin_routes())
 routes.extend(catalogue_routes)
 routes.extend(application_routes)
 routes.extend(application_pages)
+routes.extend(progress_pages)
 routes.extend(schedule_routes)
 routes.extend(complaint_routes)
 routes.extend(complaint_pages)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -14,6 +15,8 @@ from common.passwords import append_credentials, hash_password
 from common.settings import HubSettings
 from hub.accounts.nodes import node_public_key, register_node
 from hub.accounts.tables import Office, Staff
+from hub.applications.demo import DemoApplication, seed_applications
+from hub.applications.storage import MaterialStore
 from hub.catalogue.service import seed_catalogue
 from hub.consultation.demo import seed_consultants
 from hub.db import node_keys, signin_tables
@@ -100,11 +103,28 @@ async def seed(settings: HubSettings) -> str:
         now = datetime.now(UTC)
         created = await seed_database(db, now)
         second_factors = await enrol_demo(db, signin_tables, list(created), now)
+        async with db.transaction() as session:
+            applications = await seed_applications(
+                session, store=MaterialStore(settings.data_dir / "materials"), now=now
+            )
         node_key = node_public_key(settings.data_dir / "keys" / NODE_KEY_FILE)
         if node_key is not None:  # the demo's Milan node signs its calls with this key
             async with db.transaction() as session:
                 await register_node(session, node_keys, "MIL", node_key, now)
     finally:
         await db.close()
-    append_credentials(settings.data_dir / "demo-credentials.txt", "hub", created, second_factors)
-    return f"{len(created)} staff accounts created"
+    credentials = settings.data_dir / "demo-credentials.txt"
+    append_credentials(credentials, "hub", created, second_factors)
+    _note_applications(credentials, applications)
+    return f"{len(created)} staff accounts and {len(applications)} applications created"
+
+
+def _note_applications(path: Path, applications: list[DemoApplication]) -> None:
+    """Residents follow an application with its number and query code: the demo's are listed
+    (as comments) beside the staff accounts."""
+    if not applications:
+        return
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("# applications (the resident's progress page: /progress on the hub)\n")
+        for a in applications:
+            fh.write(f"#   {a.number}  query code {a.query_code}  {a.note}\n")

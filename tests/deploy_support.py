@@ -57,8 +57,5 @@ async def forward(
     """Accept and forward: the message to the platform commits with the state change."""
     headers = {**officer, **({"X-Request-Id": request_id} if request_id else {})}
     url = f"{base}/api/applications/{number}"
-    await _ok(await http.post(f"{url}/accept", json={}, headers=officer))
-    done = await _ok(
-        await http.post(f"{url}/advance", json={"target": "forwarded"}, headers=headers)
-    )
+    done = await _ok(await http.post(f"{url}/accept", json={}, headers=headers))
     assert done["state"] == "forwarded"

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from hub.calendars.model import WorkingDays
 
-__all__ = ["CHINA", "add_working_days", "is_working_day", "urgency"]
+__all__ = ["CHINA", "add_working_days", "is_working_day", "urgency", "working_days_left"]
 
 # China's working days as the ``holidays`` package knows them, for callers with no published year
 CHINA = WorkingDays("CN")
@@ -43,3 +43,15 @@ def urgency(
     if add_working_days(today, warn_working_days, calendar) >= deadline:
         return "due_soon"
     return "on_time"
+
+
+def working_days_left(today: date, deadline: date, calendar: WorkingDays = CHINA) -> int:
+    """Working days from ``today`` to ``deadline`` (0 on the day itself); negative once overdue,
+    counting the working days past it."""
+    step = 1 if deadline >= today else -1
+    counted, current = 0, today
+    while current != deadline:
+        current += timedelta(days=step)
+        if calendar.is_working_day(current):
+            counted += step
+    return counted

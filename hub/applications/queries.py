@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.applications.deadlines import urgency
+from common.i18n import LOCALES
+from hub.applications.deadlines import CHINA, urgency, working_days_left
+from hub.applications.labels import name_in
 from hub.applications.model import State
 from hub.applications.tables import (
     Application,
@@ -18,8 +21,10 @@ from hub.applications.tables import (
     DeficiencyNotice,
     Rating,
 )
+from hub.calendars.model import WorkingDays
+from hub.catalogue.service import current_items, get_item
 
-__all__ = ["full_view", "progress_view", "rating_summary", "work_queue"]
+__all__ = ["QueueFilter", "full_view", "progress_view", "rating_summary", "work_queue"]
 
 FINAL = (State.REJECTED.value, State.COMPLETED.value)
 
@@ -31,39 +36,74 @@ async def _events(session: AsyncSession, app: Application) -> list[dict[str, Any
         .order_by(ApplicationEvent.id)
     )
     return [
-        {"at": e.at.isoformat(), "from": e.from_state, "to": e.to_state, "note": e.note}
+        {
+            "at": e.at.isoformat(),
+            "actor": e.actor,
+            "from": e.from_state,
+            "to": e.to_state,
+            "note": e.note,
+        }
         for e in rows.all()
     ]
 
 
-async def _notices(session: AsyncSession, app: Application) -> list[dict[str, Any]]:
+def _names(named: dict[str, Any]) -> dict[str, str]:
+    return {f"name_{lang}": name_in(named, lang) for lang in LOCALES}
+
+
+async def _notices(
+    session: AsyncSession, app: Application, guide: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Each notice item by item: the material's names and the officer's reason (``detail``)."""
     rows = await session.scalars(
         select(DeficiencyNotice)
         .where(DeficiencyNotice.application_id == app.id)
         .order_by(DeficiencyNotice.id)
     )
+    by_code = {m["code"]: m for m in guide.get("materials", ())}
     return [
         {
             "issued_at": n.issued_at.isoformat(),
-            "items": n.items,
+            "items": [
+                {**item, **_names(by_code.get(item["material"], {"code": item["material"]}))}
+                for item in n.items
+            ],
             "resolved_at": n.resolved_at.isoformat() if n.resolved_at else None,
         }
         for n in rows.all()
     ]
 
 
+def _reasons(events: list[dict[str, Any]]) -> list[str]:
+    """The reasons of a rejection, from the event that recorded it."""
+    for e in reversed(events):
+        if e["to"] == State.REJECTED.value:
+            return [str(r) for r in e["note"].get("reasons", [])]
+    return []
+
+
 async def progress_view(session: AsyncSession, app: Application, today: date) -> dict[str, Any]:
-    """What anyone holding the number and query code may see: status and history, nothing else."""
+    """What anyone holding the number and query code may see: the item, status, history, the
+    notices, a rejection's reasons and the rating; not the resident nor the materials."""
+    guide = (await get_item(session, app.item_code, app.item_version)).guide
+    events = await _events(session, app)
+    rating = await session.scalar(select(Rating).where(Rating.application_id == app.id))
     return {
         "number": app.number,
         "item_code": app.item_code,
+        "item": {"code": app.item_code, **_names(guide)},
+        "branch": app.branch,
         "state": app.state,
         "deadline": app.deadline.isoformat() if app.deadline else None,
         "urgency": urgency(app.deadline, today)
         if app.deadline and app.state not in FINAL
         else None,
-        "history": [{"at": e["at"], "state": e["to"]} for e in await _events(session, app)],
-        "deficiency_notices": await _notices(session, app),
+        "history": [{"at": e["at"], "state": e["to"]} for e in events],
+        "deficiency_notices": await _notices(session, app, guide),
+        "reasons": _reasons(events),
+        "rating": None
+        if rating is None
+        else {"level": rating.level, "comment": rating.comment, "at": rating.at.isoformat()},
     }
 
 
@@ -109,26 +149,58 @@ async def full_view(session: AsyncSession, app: Application, today: date) -> dic
     return view
 
 
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the officer narrows the queue to; ``None`` / ``False`` leave it open."""
+
+    branch: str | None = None
+    item: str | None = None
+    state: str | None = None
+    overdue: bool = False
+    drafts: bool = True  # the officer's page leaves out drafts the branch is still preparing
+
+
 async def work_queue(
-    session: AsyncSession, today: date, branch: str | None = None
+    session: AsyncSession,
+    today: date,
+    branch: str | None = None,
+    *,
+    only: QueueFilter | None = None,
+    calendar: WorkingDays = CHINA,
 ) -> list[dict[str, Any]]:
-    """Open applications, the nearest deadline first; those without one yet come last."""
+    """Open applications, the nearest deadline first; those without one yet come last.
+
+    Each row names its item in the three languages and counts the working days left."""
+    only = only or QueueFilter(branch=branch)
     query = select(Application).where(Application.state.not_in(FINAL))
-    if branch:
-        query = query.where(Application.branch == branch)
+    if only.branch:
+        query = query.where(Application.branch == only.branch)
+    if only.item:
+        query = query.where(Application.item_code == only.item)
+    if only.state:
+        query = query.where(Application.state == only.state)
+    if only.overdue:
+        query = query.where(Application.deadline < today)
+    if not only.drafts:
+        query = query.where(Application.state != State.DRAFT.value)
     apps = list((await session.scalars(query)).all())
     apps.sort(key=lambda a: (a.deadline is None, a.deadline or date.max, a.created_at))
+    names = {i.code: _names(i.guide) for i in await current_items(session)}
     return [
         {
             "number": a.number,
             "item_code": a.item_code,
+            "item": {"code": a.item_code, **names.get(a.item_code, {})},
             "branch": a.branch,
             "state": a.state,
             "owner": a.owner,
             "resident_name": a.resident_name,
             "created_at": a.created_at.isoformat(),
             "deadline": a.deadline.isoformat() if a.deadline else None,
-            "urgency": urgency(a.deadline, today) if a.deadline else None,
+            "urgency": urgency(a.deadline, today, calendar=calendar) if a.deadline else None,
+            "working_days_left": working_days_left(today, a.deadline, calendar)
+            if a.deadline
+            else None,
         }
         for a in apps
     ]

@@ -280,6 +280,14 @@ async def return_for_correction(
             N_("Unknown material: {codes}."),
             params={"codes": ", ".join(unknown)},
         )
+    unexplained = [code for code, reason in invalid.items() if not reason.strip()]
+    if unexplained:
+        raise Invalid(
+            "application.reason_per_material",
+            N_("Give a reason for each material you name in the notice."),
+            params={"codes": ", ".join(unexplained)},
+        )
+    invalid = {code: reason.strip() for code, reason in invalid.items()}
     for m in await held_materials(session, app):
         if m.material_code in invalid and m.status == "held":
             m.invalid_reason = invalid[m.material_code]
@@ -290,7 +298,15 @@ async def return_for_correction(
             "application.nothing_to_correct",
             N_("Every material is present and valid; accept or reject instead."),
         )
-    items = [{"material": d.material, "problem": d.problem, "detail": d.detail} for d in found]
+    # a reason given for a material that is missing altogether tells the resident what to bring
+    items = [
+        {
+            "material": d.material,
+            "problem": d.problem,
+            "detail": d.detail or invalid.get(d.material, ""),
+        }
+        for d in found
+    ]
     notice = DeficiencyNotice(
         application_id=app.id, issued_at=now, issued_by=actor.subject, items=items
     )
@@ -302,6 +318,7 @@ async def return_for_correction(
 async def accept(
     session: AsyncSession, *, app: Application, pending: list[str], actor: Principal, now: datetime
 ) -> None:
+    """Accept (受理) and queue the case for the provincial platform in the same transaction."""
     guide, required = await _required(session, app)
     check_transition(State(app.state), State.ACCEPTED)
     pending_allowed(guide, required, pending)
@@ -335,6 +352,8 @@ async def accept(
         now,
         {"deadline": app.deadline.isoformat(), "pending": pending},
     )
+    # accepted means forwarded: the platform's message commits with the acceptance
+    await advance(session, app=app, target=State.FORWARDED, actor=actor, now=now)
 
 
 async def reject(

@@ -8,11 +8,10 @@ from common.access import PUBLIC
 from common.errors import N_, Invalid
 from common.service import DB
 from common.web import RouteTable
-from hub.catalogue.service import OfficeContact, categories, current_items, get_item
+from hub.catalogue.service import OFFICE_CONTACT, categories, current_items, get_item
 
 __all__ = ["OFFICE_CONTACT", "routes"]
 
-OFFICE_CONTACT = web.AppKey("office_contact", OfficeContact)
 routes = RouteTable()
 
 

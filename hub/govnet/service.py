@@ -26,6 +26,7 @@ __all__ = [
     "STATUS_SINKS",
     "StatusSink",
     "apply_status",
+    "case_status",
     "forward_to_govnet",
     "record_receipt",
 ]
@@ -131,3 +132,18 @@ def record_receipt(sinks: list[StatusSink], clock_now: Any) -> Any:
             await apply_status(session, sinks, status, now=clock_now())
 
     return hook
+
+
+async def case_status(session: AsyncSession, reference: str) -> dict[str, Any] | None:
+    """What the hub knows of a case at the platform (``None``: never forwarded)."""
+    row = (
+        await session.execute(select(govnet_cases).where(govnet_cases.c.reference == reference))
+    ).first()
+    if row is None:
+        return None
+    return {
+        "status": row.status,
+        "case_no": row.case_no,
+        "reason": row.reason,
+        "updated_at": row.updated_at,
+    }

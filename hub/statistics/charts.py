@@ -10,6 +10,17 @@ WIDTH, LABEL_W, ROW_H, VALUE_W = 600, 170, 26, 70
 PALETTE = ("#8c1c13", "#2f6b2f", "#1f4e79", "#b8860b", "#5b2c6f")
 
 
+def _fit(label: str) -> str:
+    """A label short enough for its column: Chinese characters are about twice as wide."""
+    room, out = 26, ""
+    for char in label:
+        room -= 2 if ord(char) > 0x2E80 else 1
+        if room < 0:
+            return out.rstrip() + "…"
+        out += char
+    return out
+
+
 def bar_chart(
     title: str, bars: list[tuple[str, float | None, str]], *, scale: float | None = None
 ) -> Markup:
@@ -29,7 +40,7 @@ def bar_chart(
         length = 0 if not value or value < 0 else round(span * min(value, top) / top, 1)
         colour = PALETTE[i % len(PALETTE)]
         parts.append(
-            f'<text x="0" y="{y + 15}" font-size="12">{escape(label)}</text>'
+            f'<text x="0" y="{y + 15}" font-size="12">{escape(_fit(label))}</text>'
             f'<rect x="{LABEL_W}" y="{y + 3}" width="{length}" height="{ROW_H - 8}"'
             f' fill="{colour}"><title>{escape(label)}: {escape(shown)}</title></rect>'
             f'<text x="{LABEL_W + length + 6}" y="{y + 15}" font-size="12"'

@@ -16,6 +16,8 @@ from common.errors import N_, Invalid
 from common.i18n import translate
 from common.service import CLOCK, DB, PAGES
 from common.web import LOCALE, RouteTable
+from hub.applications.labels import name_in
+from hub.catalogue.service import current_items
 from hub.statistics.charts import bar_chart
 from hub.statistics.model import Figure, Report
 from hub.statistics.service import Filters, report
@@ -118,56 +120,124 @@ async def _report(request: web.Request) -> tuple[Filters, Report]:
         return filters, await report(session, filters, hub_date(now), now)
 
 
-def _charts(r: Report, _: Any) -> list[Markup]:
-    def bars(section: str, metric: str) -> list[tuple[str, float | None, str]]:
-        return [
-            (f.key if f.key != "all" else _("all"), f.value, fmt(f))
-            for f in r.section(section)
-            if f.metric == metric
-        ]
+# a metric's words where its section needs its own (Italian agrees with what is counted)
+SECTION_METRICS = {
+    ("applications", "received"): N_("applications received"),
+    ("applications", "accepted"): N_("applications accepted"),
+    ("applications", "completed"): N_("applications completed"),
+    ("applications", "overdue"): N_("applications overdue"),
+    ("complaints", "accepted"): N_("complaints accepted"),
+    ("complaints", "lodged"): N_("complaints lodged"),
+    ("complaints", "overdue_now"): N_("complaints overdue now"),
+}
+TOP_ITEMS = 8  # the busiest items charted and listed first
 
-    counts = ("received", "accepted", "completed", "overdue")
-    apps = [
-        (_(METRICS[f.metric]), f.value, fmt(f))
+
+def metric_label(section: str, metric: str) -> str:
+    return SECTION_METRICS.get((section, metric), METRICS[metric])
+
+
+def busy_keys(r: Report, section: str) -> list[str]:
+    """A section's keys that show something: "all" first, then items or offices with any
+    non-zero figure (the catalogue's unchanged items and idle offices are left out)."""
+    keys: list[str] = []
+    telling = _CHANGES if section == "catalogue" else None
+    for f in r.section(section):
+        if f.key in keys or not (f.key == "all" or f.value):
+            continue
+        if telling is None or f.key == "all" or f.metric in telling:
+            keys.append(f.key)
+    return keys
+
+
+# a catalogue item tells something when its guide changed, not by its count of materials
+_CHANGES = ("material_reduction", "time_limit_compression")
+
+
+def top_items(r: Report) -> list[str]:
+    received = [
+        (f.value or 0, f.key)
         for f in r.section("applications")
-        if f.key == "all" and f.metric in counts
+        if f.metric == "received" and f.key != "all" and f.value
     ]
-    complaints = [
-        (_(METRICS[f.metric]), f.value, fmt(f))
-        for f in r.section("complaints")
-        if f.metric in ("lodged", "accepted", "refused", "answered", "overdue_now")
-    ]
+    return [key for _, key in sorted(received, key=lambda p: (-p[0], p[1]))[:TOP_ITEMS]]
+
+
+def _charts(r: Report, _: Any, names: dict[str, str]) -> list[Markup]:
+    def named(key: str) -> str:
+        return _("all") if key == "all" else names.get(key, key)
+
+    def bars(section: str, metric: str, keys: list[str]) -> list[tuple[str, float | None, str]]:
+        found = {f.key: f for f in r.section(section) if f.metric == metric}
+        return [(named(k), found[k].value, fmt(found[k])) for k in keys if k in found]
 
     def totals(section: str, *metrics: str) -> list[tuple[str, float | None, str]]:
         return [
-            (_(METRICS[f.metric]), f.value, fmt(f))
+            (_(metric_label(section, f.metric)), f.value, fmt(f))
             for f in r.section(section)
             if f.key == "all" and f.metric in metrics
         ]
 
-    consultations = totals("consultations", "booked", "held", "missed", "answered", "overdue_now")
-    acts = totals("notarizations", "opened", "issued", "refused", "adjourned", "in_progress")
-    cases = totals("mediations", "opened", "settled", "closed", "pending")
-    return [
-        bar_chart(_(SECTIONS["applications"]), apps),
-        bar_chart(
-            _(METRICS["zero_visit_share"]), bars("applications", "zero_visit_share"), scale=100
+    busiest = top_items(r)
+    changed = [k for k in busy_keys(r, "catalogue") if k != "all"]
+    charts = [
+        (SECTIONS["applications"], totals("applications", *_COUNTS), None),
+        (
+            N_("Busiest service items: applications received"),
+            bars("applications", "received", busiest),
+            None,
         ),
-        bar_chart(
-            _(METRICS["material_reduction"]), bars("catalogue", "material_reduction"), scale=100
+        (METRICS["material_reduction"], bars("catalogue", "material_reduction", changed), 100),
+        (
+            METRICS["time_limit_compression"],
+            bars("catalogue", "time_limit_compression", changed),
+            100,
         ),
-        bar_chart(
-            _(METRICS["time_limit_compression"]),
-            bars("catalogue", "time_limit_compression"),
-            scale=100,
+        (
+            SECTIONS["ratings_item"],
+            bars("ratings_item", "average", busy_keys(r, "ratings_item")),
+            5,
         ),
-        bar_chart(_(SECTIONS["ratings_item"]), bars("ratings_item", "average"), scale=5),
-        bar_chart(_(SECTIONS["ratings_office"]), bars("ratings_office", "average"), scale=5),
-        bar_chart(_(SECTIONS["complaints"]), complaints),
-        *([bar_chart(_(SECTIONS["consultations"]), consultations)] if consultations else []),
-        *([bar_chart(_(SECTIONS["notarizations"]), acts)] if acts else []),
-        *([bar_chart(_(SECTIONS["mediations"]), cases)] if cases else []),
+        (
+            SECTIONS["ratings_office"],
+            bars("ratings_office", "average", busy_keys(r, "ratings_office")),
+            5,
+        ),
+        (
+            SECTIONS["complaints"],
+            totals("complaints", "lodged", "accepted", "refused", "answered", "overdue_now"),
+            None,
+        ),
+        (
+            SECTIONS["consultations"],
+            totals("consultations", "booked", "held", "missed", "answered", "overdue_now"),
+            None,
+        ),
+        (
+            SECTIONS["notarizations"],
+            totals("notarizations", "opened", "issued", "refused", "adjourned", "in_progress"),
+            None,
+        ),
+        (
+            SECTIONS["mediations"],
+            totals("mediations", "opened", "settled", "closed", "pending"),
+            None,
+        ),
     ]
+    return [bar_chart(_(title), rows, scale=scale) for title, rows, scale in charts if rows]
+
+
+_COUNTS = ("received", "accepted", "completed", "overdue")
+
+
+def glance(r: Report) -> list[tuple[str, str, str]]:
+    """The few figures a supervisor reads first: (section, metric, shown value)."""
+    wanted = [("applications", m) for m in _COUNTS] + [
+        ("complaints", "lodged"),
+        ("complaints", "overdue_now"),
+    ]
+    found = {(f.section, f.metric): f for f in r.figures if f.key == "all"}
+    return [(s, m, fmt(found[(s, m)])) for s, m in wanted if (s, m) in found]
 
 
 @routes.get(
@@ -183,13 +253,19 @@ async def statistics_page(request: web.Request) -> web.Response:
     def _(message: str, **params: Any) -> str:
         return translate(locale, message, **params)
 
+    async with request.app[DB].sessions() as session:
+        names = {i.code: name_in(i.guide, locale) for i in await current_items(session)}
     return request.app[PAGES].render(
         request,
         "statistics/page.html",
         report=r,
-        charts=_charts(r, _) if r.figures else [],
+        charts=_charts(r, _, names) if r.figures else [],
+        glance=glance(r),
         sections=SECTIONS,
-        metrics=METRICS,
+        metric_label=metric_label,
+        busy_keys=busy_keys,
+        top=top_items(r),
+        names=names,
         fmt=fmt,
         filters=filters,
         query=request.query_string,
@@ -217,11 +293,16 @@ async def statistics_json(request: web.Request) -> web.Response:
 async def statistics_csv(request: web.Request) -> web.Response:
     _filters, r = await _report(request)
     locale = request.get(LOCALE, "zh")
+    async with request.app[DB].sessions() as session:
+        names = {i.code: name_in(i.guide, locale) for i in await current_items(session)}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["section", "key", "metric", "value", translate(locale, N_("label"))])
     for f in r.figures:
-        label = f"{translate(locale, SECTIONS[f.section])} · {translate(locale, METRICS[f.metric])}"
+        metric = translate(locale, metric_label(f.section, f.metric))
+        label = f"{translate(locale, SECTIONS[f.section])} · {metric}"
+        if f.key in names:
+            label += f" · {names[f.key]}"
         writer.writerow([f.section, f.key, f.metric, fmt(f), label])
     body = ("\ufeff" + out.getvalue()).encode("utf-8")
     return web.Response(

@@ -143,9 +143,9 @@ async def test_branch_intake_reaches_the_platform_and_status_comes_back(
     progress = await hub_client.get(f"/api/progress/{number}", headers={"X-Query-Code": code})
     assert progress.status == 200
 
-    await hub_client.post(f"/api/applications/{number}/accept", json={}, headers=officer)
+    # accepting forwards in the same transaction
     forwarded = await hub_client.post(
-        f"/api/applications/{number}/advance", json={"target": "forwarded"}, headers=officer
+        f"/api/applications/{number}/accept", json={}, headers=officer
     )
     assert (await forwarded.json())["state"] == "forwarded"
 

@@ -123,7 +123,10 @@ async def figures(client: Any, headers: dict[str, str], query: str) -> dict[Any,
     }
 
 
-CELL = r'<td data-section="consultations" data-key="([^"]+)" data-metric="([^"]+)">([^<]*)</td>'
+CELL = (
+    r'<td data-section="consultations" data-key="([^"]+)" data-metric="([^"]+)"[^>]*>'
+    r"([^<]*)</td>"
+)
 
 
 async def test_consultation_figures_from_planted_records(

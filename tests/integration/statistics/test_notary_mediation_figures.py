@@ -182,7 +182,7 @@ async def figures(client: Any, headers: dict[str, str], query: str) -> dict[Any,
 
 
 CELL = (
-    r'<td data-section="(notarizations|mediations)" data-key="([^"]+)" data-metric="([^"]+)">'
+    r'<td data-section="(notarizations|mediations)" data-key="([^"]+)" data-metric="([^"]+)"[^>]*>'
     r"([^<]*)</td>"
 )
 TITLES = {

@@ -185,7 +185,7 @@ async def supervisor(aiohttp_client, db_url: str, tmp_path: Path) -> tuple[Any, 
     return client, await signed_in(client, "supervisor.wz", passwords["supervisor.wz"])
 
 
-CELL = r'<td data-section="([^"]+)" data-key="([^"]+)" data-metric="([^"]+)">([^<]*)</td>'
+CELL = r'<td data-section="([^"]+)" data-key="([^"]+)" data-metric="([^"]+)"[^>]*>([^<]*)</td>'
 PERIOD = "from=2026-03-01&to=2026-03-31"
 
 
@@ -208,7 +208,16 @@ async def test_every_figure_from_planted_records(supervisor: tuple[Any, dict[str
         html = await resp.text()
         assert resp.status == 200 and title in html and calendar_word in html
         cells = {(s, k, m): v for s, k, m, v in re.findall(CELL, html)}
-        assert cells == {key: shown(key[2], value) for key, value in expected.items()}
+        # the page lists "all" and what has any figure; unchanged items and idle rows stay out
+        busy = {
+            (s, k)
+            for (s, k, m), v in expected.items()
+            if k == "all" or (v and (s != "catalogue" or m.endswith(("reduction", "compression"))))
+        }
+        assert cells == {
+            key: shown(key[2], value) for key, value in expected.items() if key[:2] in busy
+        }
+        assert len(busy) < len({key[:2] for key in expected})
         assert html.count("<svg") == 7
         chart = html.split("<svg")[1].split("</svg>")[0]  # applications: received, accepted, …
         assert re.findall(r'data-value="([^"]+)"', chart) == ["5", "4", "3", "2"]
