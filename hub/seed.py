@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from hub.catalogue.service import seed_catalogue
 from hub.consultation.demo import seed_consultants, seed_demo_bookings
 from hub.db import node_keys, signin_tables
 from hub.mediation.demo import seed_demo_case
+from hub.notarization.demo import seed_notary_day
 from hub.schedules.demo import seed_schedules
 
 OFFICES = [
@@ -109,7 +111,12 @@ async def seed(settings: HubSettings) -> str:
                 session, store=MaterialStore(settings.data_dir / "materials"), now=now
             )
             parties = await seed_demo_case(session, now)
-        booked = await seed_demo_bookings(db, now)
+        consultations = await seed_demo_bookings(db, now)
+        if created:  # a first seeding: the notary's day gets its bookings
+            booked = await seed_notary_day(db, now)
+            demo_file = settings.data_dir / "demo-notarizations.json"
+            demo_file.parent.mkdir(parents=True, exist_ok=True)
+            demo_file.write_text(json.dumps(booked, ensure_ascii=False, indent=2), encoding="utf-8")
         node_key = node_public_key(settings.data_dir / "keys" / NODE_KEY_FILE)
         if node_key is not None:  # the demo's Milan node signs its calls with this key
             async with db.transaction() as session:
@@ -120,7 +127,11 @@ async def seed(settings: HubSettings) -> str:
     append_credentials(credentials, "hub", created, second_factors)
     _note_applications(credentials, applications)
     _note(credentials, "mediation parties (their page: /mediation/my)", parties)
-    _note(credentials, "consultations (the resident's page: /consultations/status)", dict(booked))
+    _note(
+        credentials,
+        "consultations (the resident's page: /consultations/status)",
+        dict(consultations),
+    )
     return f"{len(created)} staff accounts and {len(applications)} applications created"
 
 

@@ -19,6 +19,7 @@
       for (const [name, value] of [["who", participant], ["role", roles[role] || role], ["presence", ""]]) {
         const span = document.createElement("span");
         span.className = name;
+        if (name === "who") span.translate = false;
         span.textContent = value;
         item.append(span, " ");
       }

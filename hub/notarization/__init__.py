@@ -7,6 +7,7 @@ from aiohttp import web
 
 from common.settings import HubSettings
 from common.web import RouteTable
+from hub.notarization.day import day_routes
 from hub.notarization.desk import routes as desk_routes
 from hub.notarization.pages import page_routes
 from hub.notarization.routes import VERIFY_BASE
@@ -18,6 +19,7 @@ notarization_routes = RouteTable()
 notarization_routes.extend(act_routes)
 notarization_routes.extend(desk_routes)
 notarization_routes.extend(page_routes)
+notarization_routes.extend(day_routes)
 
 
 def install(app: web.Application, settings: HubSettings) -> None:

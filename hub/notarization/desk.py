@@ -22,7 +22,7 @@ from hub.notarization.tables import notarial_acts
 from hub.pki import PKI
 from hub.zone import hub_zone
 
-__all__ = ["MAX_PDF", "day_bounds", "queue_of", "routes"]
+__all__ = ["MAX_PDF", "branch_queue", "day_bounds", "queue_of", "routes"]
 
 routes = RouteTable()
 TAGS = ("notarization",)
@@ -51,12 +51,21 @@ def day_bounds(day: date, request: web.Request) -> tuple[datetime, datetime]:
 
 async def queue_of(request: web.Request, notary: str, day: date) -> list[dict[str, Any]]:
     """The notary's acts of ``day`` (viewer's zone) and every act of theirs still open."""
+    return await _queue(request, notarial_acts.c.notary == notary, day)
+
+
+async def branch_queue(request: web.Request, branch: str, day: date) -> list[dict[str, Any]]:
+    """A branch's acts of ``day`` (viewer's zone) and every act there still open."""
+    return await _queue(request, notarial_acts.c.branch == branch, day)
+
+
+async def _queue(request: web.Request, whose: Any, day: date) -> list[dict[str, Any]]:
     start, end = day_bounds(day, request)
     t = notarial_acts
     async with request.app[DB].transaction() as session:
         rows = await session.execute(
             select(t)
-            .where(t.c.notary == notary)
+            .where(whose)
             .where(
                 ((t.c.scheduled_at >= start) & (t.c.scheduled_at < end))
                 | t.c.state.in_([s.value for s in OPEN])

@@ -13,7 +13,7 @@ from common.access import PUBLIC, Role, allow
 from common.errors import N_, REFUSALS, DomainError
 from common.i18n import translate, translator
 from common.pages import viewer_zone
-from common.service import CLOCK, DB, PAGES
+from common.service import DB, PAGES
 from common.web import LOCALE, RouteTable
 from hub.notarization import archive, desk, service, signing
 from hub.notarization.archive import act_view
@@ -23,7 +23,7 @@ from hub.sessions.live import LIVE
 from hub.zone import hub_zone
 from media.browser import browser_messages
 
-__all__ = ["page_routes"]
+__all__ = ["CLERK_NEXT", "NOTARY_NEXT", "page_routes", "render_page", "stage_of"]
 
 page_routes = RouteTable()
 TAGS = ("pages",)
@@ -53,6 +53,62 @@ STATES = {
 }
 
 
+# What comes next for each role, by the act's stage: its state, and "presented_signed" once
+# the resident has signed what the notary presented.
+NOTARY_NEXT = {
+    "": N_("Open the act on the resident's application"),
+    "booked": N_("Waiting for the resident's face check at the branch"),
+    "identified": N_("Start the recorded video session"),
+    "in_session": N_("Read the advisements aloud, then present the certificate"),
+    "presented": N_("Waiting for the resident's signature and the branch clerk's witness"),
+    "presented_signed": N_("The resident has signed: waiting for the branch clerk's witness"),
+    "witnessed": N_("Sign and seal the certificate"),
+    "issued": N_("Issued: anyone can verify the certificate"),
+    "refused": N_("Refused: nothing more to do"),
+    "adjourned": N_("Adjourned: resume it when the resident is ready"),
+}
+RESIDENT_NEXT = {
+    "booked": N_("Next: prove your identity with the face check at the branch kiosk."),
+    "identified": N_(
+        "Identity verified. Next: the notary starts the recorded video session; stay here."
+    ),
+    "in_session": N_(
+        "Join the video session: the notary reads you the advisements, then asks you to sign."
+    ),
+    "presented": N_(
+        "Read the certificate, then sign it with the code from your authenticator app."
+    ),
+    "presented_signed": N_(
+        "You have signed. Next: the branch clerk witnesses, then the notary signs and seals."
+    ),
+    "witnessed": N_("Witnessed. Next: the notary signs and seals the certificate."),
+    "issued": N_("Your certificate has been issued. You can download it below."),
+    "refused": N_("The notary refused this act. The reason is below."),
+    "adjourned": N_("The notary adjourned this act; the branch will book a new appointment."),
+}
+CLERK_NEXT = {
+    "booked": N_("Next: the resident proves identity at the kiosk."),
+    "identified": N_("Next: the notary starts the recorded video session with the resident."),
+    "in_session": N_("The session is running: stay beside the resident until they sign."),
+    "presented": N_("Waiting for the resident's signature; then you co-sign as witness."),
+    "presented_signed": N_(
+        "The resident has signed: co-sign as witness if you saw the whole session."
+    ),
+    "witnessed": N_("You co-signed. Next: the notary signs and seals the certificate."),
+    "issued": N_("The certificate has been issued."),
+    "refused": N_("The notary refused this act."),
+    "adjourned": N_("The notary adjourned this act; book a new appointment with the resident."),
+}
+
+
+def stage_of(act: dict[str, Any]) -> str:
+    """The act's state, or "presented_signed" once the resident signed what was presented."""
+    current = act.get("current_sha256")
+    if act["state"] == "presented" and current and current != act["document_sha256"]:
+        return "presented_signed"
+    return str(act["state"])
+
+
 def _messages(locale: str) -> dict[str, str]:
     texts = [*SCRIPT_MESSAGES, *STATES.values()]
     texts += [a.text for k in KINDS.values() for a in k.advisements]
@@ -66,33 +122,41 @@ def _when(value: str | None, request: web.Request) -> str:
     return datetime.fromisoformat(value).astimezone(zone).strftime("%Y-%m-%d %H:%M ") + zone.key
 
 
-def _render(request: web.Request, template: str, **context: Any) -> web.Response:
+def render_page(
+    request: web.Request,
+    template: str,
+    *,
+    next_steps: dict[str, str] | None = None,
+    **context: Any,
+) -> web.Response:
+    locale = request[LOCALE]
     return request.app[PAGES].render(
         request,
         template,
         states=STATES,
         when=lambda v: _when(v, request),
         config={
-            "messages": _messages(request[LOCALE]),
-            "lang": request[LOCALE],
+            "messages": _messages(locale),
+            "lang": locale,
             "states": STATES,
             "zone": viewer_zone(request, hub_zone().key).key,
-            "titles": {t.value: translate(request[LOCALE], k.title) for t, k in KINDS.items()},
+            "titles": {t.value: translate(locale, k.title) for t, k in KINDS.items()},
+            "next": {k: translate(locale, v) for k, v in (next_steps or {}).items()},
         },
         **context,
     )
 
 
-@page_routes.get(
-    "/notary", access=allow(Role.NOTARY, read_only=True), summary="The notary's day", tags=TAGS
-)
-async def notary_day(request: web.Request) -> web.Response:
-    day = (
-        desk._day(request.query.get("day"), "day")
-        or request.app[CLOCK].now().astimezone(viewer_zone(request, hub_zone().key)).date()
-    )
-    acts = await desk.queue_of(request, principal(request).subject, day)
-    return _render(request, "notarization/notary_day.html", day=day, acts=acts)
+def _media(request: web.Request, people: list[dict[str, str]], live: bool) -> dict[str, Any]:
+    """What the session page (media_session.html) needs, beside the act's own context."""
+    sessions = request.app[LIVE]
+    return {
+        "messages": browser_messages(translator(request[LOCALE])),
+        "signal_base": "/api/sessions/",
+        "ice_servers": sessions.turn.browser_ice_servers("browser", sessions.clock),
+        "session_people": people,
+        "session_live": live,
+    }
 
 
 async def _act_for_staff(request: web.Request) -> Any:
@@ -112,14 +176,26 @@ async def _act_for_staff(request: web.Request) -> Any:
 )
 async def notary_act(request: web.Request) -> web.Response:
     act = await _act_for_staff(request)
-    live = request.app[LIVE]
-    media = {
-        "messages": browser_messages(translator(request[LOCALE])),
-        "signalBase": "/api/sessions/",
-        "iceServers": live.turn.browser_ice_servers("browser", live.clock),
-        "lang": request[LOCALE],
-    }
-    return _render(request, "notarization/notary_act.html", act=act, media=media)
+    async with request.app[DB].transaction() as session:
+        notary = await service.staff_name(session, act["notary"])
+    running = act["state"] in ("in_session", "presented", "witnessed")
+    live = running and bool(
+        act["video_session_id"]
+        and request.query.get("session") == act["video_session_id"]
+        and request.query.get("token")
+    )
+    people = [
+        {"participant": "notary", "name": notary, "role": "notary"},
+        {"participant": "resident", "name": act["resident_name"], "role": "resident"},
+    ]
+    return render_page(
+        request,
+        "notarization/notary_act.html",
+        next_steps=NOTARY_NEXT,
+        act=act,
+        stage=stage_of(act),
+        **_media(request, people, live),
+    )
 
 
 @page_routes.get(
@@ -132,7 +208,7 @@ async def notary_journal(request: web.Request) -> web.Response:
     rows = await archive.journal_export(
         request.app[DB], notary=principal(request).subject, since=None, until=None
     )
-    return _render(request, "notarization/journal.html", rows=rows)
+    return render_page(request, "notarization/journal.html", rows=rows)
 
 
 @page_routes.get(
@@ -142,7 +218,25 @@ async def notary_journal(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def resident_act(request: web.Request) -> web.Response:
-    return _render(request, "notarization/resident.html", act_id=request.match_info["id"])
+    people = [
+        {
+            "participant": "notary",
+            "name": translate(request[LOCALE], N_("Notary")),
+            "role": "notary",
+        },
+        {
+            "participant": "resident",
+            "name": translate(request[LOCALE], N_("You")),
+            "role": "resident",
+        },
+    ]
+    return render_page(
+        request,
+        "notarization/resident.html",
+        next_steps=RESIDENT_NEXT,
+        act_id=request.match_info["id"],
+        **_media(request, people, False),
+    )
 
 
 @page_routes.get(
@@ -153,7 +247,13 @@ async def resident_act(request: web.Request) -> web.Response:
 )
 async def clerk_witness(request: web.Request) -> web.Response:
     act = await _act_for_staff(request)
-    return _render(request, "notarization/witness.html", act=act)
+    return render_page(
+        request,
+        "notarization/witness.html",
+        next_steps=CLERK_NEXT,
+        act=act,
+        stage=stage_of(act),
+    )
 
 
 async def _verify_page(
@@ -170,7 +270,7 @@ async def _verify_page(
             )
         except REFUSALS as exc:
             error, status = translate(request[LOCALE], exc.message), exc.status
-    return _render(
+    return render_page(
         request, "notarization/verify.html", code=code, found=found, error=error, status=status
     )
 

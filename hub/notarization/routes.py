@@ -11,13 +11,14 @@ from pydantic import BaseModel, Field
 
 from common.access import PUBLIC, Role, Scope, allow
 from common.auditlog.routes import AUDIT_LOG
-from common.errors import N_, Invalid
+from common.errors import N_, Conflict, Invalid
 from common.service import CLOCK, DB
 from common.web import PRINCIPAL, RouteTable, current_principal, parse_body
 from hub.notarization import archive, service, signing
 from hub.notarization.archive import act_view
 from hub.notarization.model import Step
 from hub.pki import PKI
+from hub.sessions.live import LIVE
 from hub.signatures.runtime import SIGNATURES
 
 __all__ = ["VERIFY_BASE", "routes"]
@@ -120,6 +121,26 @@ async def get_status(request: web.Request) -> web.Response:
         current = await signing.current_document(session, row)
     view = act_view(row)
     return web.json_response({**view, "current_sha256": current})
+
+
+@routes.post(
+    "/api/notarizations/{id}/video",
+    access=PUBLIC,
+    summary="The resident's invitation to the act's recorded video session (X-Query-Code)",
+    tags=TAGS,
+)
+async def post_video(request: web.Request) -> web.Response:
+    async with request.app[DB].transaction() as session:
+        row = await service.act_for_resident(
+            session, act_id(request), request.headers.get("X-Query-Code", "")
+        )
+    running = row.state in ("in_session", "presented", "witnessed")
+    if not running or not row.video_session_id:
+        raise Conflict(
+            "notarization.no_session", N_("The notary has not started the video session yet.")
+        )
+    token = request.app[LIVE].issuer.issue(row.video_session_id, "resident", "resident")
+    return web.json_response({"session": row.video_session_id, "token": token})
 
 
 @routes.post(

@@ -24,7 +24,7 @@ from hub.db import audit_events
 from hub.notarization import model
 from hub.notarization.model import ActState, JournalEntry, Step
 from hub.notarization.tables import journal, notarial_acts
-from hub.schedules.service import booking_by_reference
+from hub.schedules.service import booking_by_reference, staff_bookings
 from hub.sessions.tables import VideoSession
 from hub.signatures.consent import checked_face
 from hub.signatures.service import resident_id_of
@@ -32,7 +32,10 @@ from hub.signatures.service import resident_id_of
 __all__ = [
     "NewAct",
     "act_for_resident",
+    "applications_for",
+    "booking_of_notary",
     "close_act",
+    "day_of",
     "identify",
     "join_session",
     "load_act",
@@ -151,13 +154,15 @@ async def _next_number(session: AsyncSession, at: datetime) -> str:
 
 
 async def open_act(db: Database, form: NewAct, *, actor: Principal, at: datetime) -> Any:
-    """The clerk opens an act on the resident's application and the notary's booking."""
+    """The branch clerk, or the notary the booking is with, opens an act on the resident's
+    application and that booking."""
     kind = model.kind_of(form.act_type)
     particulars = model.check_particulars(kind, form.particulars)
     fee = model.fee_cents(kind, form.copies)
     act_id = model.token_id(os.urandom(10))
+    notary = actor.role is Role.NOTARY
     async with db.transaction() as session:
-        app = await _application(session, form.application_number, actor.branch)
+        app = await _application(session, form.application_number, None if notary else actor.branch)
         if app.item_code != kind.item_code:
             raise Invalid(
                 "notarization.wrong_item",
@@ -165,6 +170,12 @@ async def open_act(db: Database, form: NewAct, *, actor: Principal, at: datetime
                 params={"number": app.number},
             )
         booking = await _booking_notary(session, form.booking_reference, app.branch)
+        if notary and booking.staff_username != actor.subject:
+            raise NotFound(
+                "schedules.no_booking",
+                N_("No booking has the reference {reference}."),
+                params={"reference": form.booking_reference},
+            )
         await session.execute(
             insert(notarial_acts).values(
                 id=act_id,
@@ -397,3 +408,61 @@ async def staff_name(session: AsyncSession, username: str) -> str:
 def forbid_unless(condition: bool) -> None:
     if not condition:
         raise Forbidden("access.denied", N_("You may not do this."))
+
+
+async def day_of(
+    session: AsyncSession, notary: str, lo: datetime, hi: datetime
+) -> list[tuple[Any, Any]]:
+    """The notary's live notarization bookings starting in ``[lo, hi)``, each with the act
+    last opened on it (or None)."""
+    bookings = [
+        b
+        for b in await staff_bookings(session, notary, lo, hi)
+        if b.service == "notarization" and b.status == "booked"
+    ]
+    acts: dict[str, Any] = {}
+    if bookings:
+        t = notarial_acts
+        rows = await session.execute(
+            select(t)
+            .where(t.c.booking_reference.in_([b.reference for b in bookings]))
+            .order_by(t.c.created_at)
+        )
+        acts = {r.booking_reference: r for r in rows}  # the latest act of a booking wins
+    return [(b, acts.get(b.reference)) for b in bookings]
+
+
+async def applications_for(session: AsyncSession, booking: Any) -> list[Application]:
+    """The booked resident's notarization applications at the booking's branch that have no
+    open act yet: what the notary may open the act on."""
+    codes = [k.item_code for k in model.KINDS.values()]
+    apps = await session.scalars(
+        select(Application)
+        .where(
+            Application.branch == booking.branch_code,
+            Application.resident_name == booking.resident_name,
+            Application.item_code.in_(codes),
+            Application.state.not_in(["rejected", "completed"]),
+        )
+        .order_by(Application.created_at)
+    )
+    taken = set(
+        await session.scalars(
+            select(notarial_acts.c.application_number).where(
+                notarial_acts.c.state.in_([s.value for s in model.OPEN])
+            )
+        )
+    )
+    return [a for a in apps if a.number not in taken]
+
+
+async def booking_of_notary(session: AsyncSession, reference: str, notary: Principal) -> Any:
+    """A notarization booking with this notary (others see 404: it is not theirs)."""
+    booking = await booking_by_reference(session, reference)
+    if booking.service != "notarization" or booking.staff_username != notary.subject:
+        raise NotFound(
+            "schedules.no_booking",
+            N_("No booking has the reference {reference}."),
+            params={"reference": reference},
+        )
+    return booking

@@ -166,7 +166,6 @@ async def my_day(request: web.Request) -> web.Response:
         day=day,
         rows=[(b, zones[b.branch_code]) for b in rows],
         hub_zone=hub_zone(),
-        principal=principal,
     )
 
 

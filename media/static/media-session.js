@@ -124,14 +124,16 @@
     const pc = new RTCPeerConnection({ iceServers: config.iceServers, bundlePolicy: "max-bundle" });
     state.pc = pc;
     state.tracksByMid = {};
-    for (const kind of ["audio", "video"]) {
+    if (state.plane === "janus") { // publish only: Janus offers what we receive; events go on the socket
+      for (const own of state.local.getTracks()) pc.addTransceiver(own, { direction: "sendonly", streams: [state.local] });
+    } else for (const kind of ["audio", "video"]) {
       const own = state.local.getTracks().find((t) => t.kind === kind);
       if (own) pc.addTransceiver(own, { direction: "sendrecv", streams: [state.local] });
       else pc.addTransceiver(kind, { direction: "recvonly" });
       for (let i = 1; i < others; i++) pc.addTransceiver(kind, { direction: "recvonly" });
     }
-    state.channel = pc.createDataChannel("events");
-    state.channel.onmessage = (e) => showEvent(JSON.parse(e.data));
+    state.channel = state.plane === "janus" ? null : pc.createDataChannel("events");
+    if (state.channel) state.channel.onmessage = (e) => showEvent(JSON.parse(e.data));
     pc.ontrack = (e) => { state.tracksByMid[e.transceiver.mid] = e.track; };
     pc.onconnectionstatechange = () => {
       if (pc !== state.pc) return;
@@ -150,18 +152,33 @@
 
   async function answered(message) {
     await state.pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
-    const present = new Set();
-    for (const s of message.streams) {
-      const track = state.tracksByMid[s.mid];
+    showStreams(message.streams, state.tracksByMid);
+    state.awaiting = false;
+    if (state.again !== null) ask(state.again);
+  }
+
+  async function subscribed(message) { // Janus: a fresh connection carrying everyone else
+    if (state.inbound) state.inbound.close();
+    const pc = new RTCPeerConnection({ iceServers: config.iceServers, bundlePolicy: "max-bundle" });
+    state.inbound = pc;
+    const byMid = {};
+    pc.ontrack = (e) => { byMid[e.transceiver.mid] = e.track; };
+    await pc.setRemoteDescription({ type: "offer", sdp: message.sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await gathered(pc);
+    send({ type: "answer", sdp: pc.localDescription.sdp });
+    showStreams(message.streams, byMid);
+  }
+
+  function showStreams(streams, tracksByMid) {
+    for (const s of streams) {
+      const track = tracksByMid[s.mid];
       if (!track) continue;
-      present.add(s.participant);
       if (!state.tiles[s.participant]) note(_("{name} joined", { name: s.participant }));
       const t = tile(s.participant, s.participant + " · " + roleName(s.role));
       t.stream.getTracks().filter((x) => x.kind === track.kind).forEach((x) => t.stream.removeTrack(x));
       t.stream.addTrack(track);
     }
-    state.awaiting = false;
-    if (state.again !== null) ask(state.again);
   }
 
   function send(message) {
@@ -181,11 +198,14 @@
         state.participants = message.participants;
         emit(message.type === "welcome" ? "welcome" : "participants", { you: message.you, participants: message.participants });
       }
+      if (message.type === "welcome") state.plane = message.plane || "relay";
       if (message.type === "welcome" || message.type === "renegotiate" || message.type === "rebuild") {
         if (message.type === "rebuild") setStatus("reconnecting", _("Reconnecting…"));
         ask(state.participants.length);
       } else if (message.type === "answer") {
         answered(message);
+      } else if (message.type === "offer") {
+        subscribed(message);
       } else if (message.type === "event") {
         showEvent(message.entry); // sent here while our data channel was not open
       } else if (message.type === "peer-left") {
@@ -240,6 +260,7 @@
     state.left = false; state.retries = 0;
     if (state.ws) { state.ws.onclose = null; state.ws.close(); }
     if (state.pc) { state.pc.close(); state.pc = null; }
+    if (state.inbound) { state.inbound.close(); state.inbound = null; }
     setStatus("connecting", _("Connecting…"));
     connect();
   };
@@ -274,6 +295,7 @@
     state.left = true;
     send({ type: "leave" });
     if (state.pc) state.pc.close();
+    if (state.inbound) state.inbound.close();
     if (state.ws) state.ws.close();
     setStatus("disconnected", _("Disconnected"));
   };

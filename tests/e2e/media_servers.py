@@ -34,6 +34,20 @@ async def start(app: web.Application, host: str, port: int) -> web.AppRunner:
 
 
 async def main(args: argparse.Namespace) -> None:
+    if not args.janus:
+        await serve(args)
+        return
+    import os
+
+    from media.janus import JanusLayout, running_janus
+
+    layout = JanusLayout(Path(args.data) / "janus", address=args.hub_host)
+    async with running_janus(layout):  # the hub's media plane, in this namespace too
+        os.environ["QIAOLINK_MEDIA_JANUS_URLS"] = json.dumps([layout.url])
+        await serve(args)
+
+
+async def serve(args: argparse.Namespace) -> None:
     import hub.app
     import overseas_node.app
 
@@ -104,6 +118,7 @@ if __name__ == "__main__":
         parser.add_argument(f"--{name}", required=True)
     parser.add_argument("--hub-port", type=int, default=8080)
     parser.add_argument("--node-port", type=int, default=8081)
+    parser.add_argument("--janus", action="store_true", help="the hub's sessions on Janus")
     try:
         asyncio.run(main(parser.parse_args()))
     except KeyboardInterrupt:

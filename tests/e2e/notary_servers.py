@@ -1,7 +1,9 @@
-"""Test harness: a hub on 127.0.0.1 with a header authenticator (test-only; the product signs
-staff in for real), seeded staff and desks, a registered node key, and one power-of-attorney
-act taken up to the resident's signature. Prints what the browser test needs as one JSON line.
-"""
+"""Test harness, run inside the test's network namespace: a hub and a Milan node as the product
+runs them (staff sign in for real: password and authenticator code), seeded as `qiaolink seed`
+seeds them: staff with authenticator apps, and today's notarization bookings of the demo notary
+(hub/notarization/demo.py). Before the journey, as in life: the node's decision key is known to
+the hub, the resident was enrolled at the node from a passport photo and has an authenticator
+app for signing. Prints what the browser test needs as one JSON line."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import asyncio
 import base64
 import json
 import sys
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -21,181 +24,124 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from common.access import Principal, Role  # noqa: E402
 from common.db import Database, migrate  # noqa: E402
-from common.settings import HubSettings  # noqa: E402
+from common.settings import HubSettings, NodeSettings  # noqa: E402
+from signing.totp import code_at  # noqa: E402
 
-POA = {
-    "agent_name": "Hu Xiaoli 胡小丽",
-    "agent_document": "330328198001010022",
-    "property": "浙江省温州市文成县大峃镇建设路 8 号 3 幢 501 室",
-}
+RESIDENT = "resident:E1234567"  # how the hub names the act's resident (passport number)
+POA = "Hu Xiaoming 胡小明"  # the demo resident with a power-of-attorney application
 
 
-class HeaderAuth:
-    async def authenticate(self, request: web.Request) -> Principal | None:
-        subject = request.headers.get("X-Test-Subject")
-        if not subject:
-            return None
-        return Principal(
-            subject,
-            Role(request.headers["X-Test-Role"]),
-            request.headers.get("X-Test-Branch"),
-            display_name=request.headers.get("X-Test-Name", subject),
-        )
+async def start(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
 
 
-def as_(subject: str, role: str, branch: str) -> dict[str, str]:
-    return {"X-Test-Subject": subject, "X-Test-Role": role, "X-Test-Branch": branch}
-
-
-NOTARY = as_("notary.wz", "notary", "WZ")
-CLERK = as_("clerk.milan", "clerk", "MIL")
-ADMIN = as_("admin.wz", "admin", "WZ")
-
-
-def decision(signer: Any, at: datetime) -> dict[str, Any]:
-    from media.face import VerificationDecision, sign_decision
-
-    stamp = at.isoformat()
-    return sign_decision(
-        VerificationDecision(
-            attempt_id="att-kiosk-1",
-            resident_id="resident:E1234567",
-            branch="MIL",
-            accepted=True,
-            reason="accepted",
-            distance=0.31,
-            threshold=0.55,
-            challenge=("blink", "turn_left", "turn_right"),
-            steps=(),
-            issued_at=stamp,
-            received_at=stamp,
-            decided_at=stamp,
-            frames_span_ms=2400,
-            processing_ms=800,
-            frame_hashes=("ab" * 32,),
-            encoded_frames=(0,),
-            model="dlib_face_recognition_resnet_model_v1",
-        ),
-        signer,
-    ).to_dict()
-
-
-async def _ok(resp: Any) -> Any:
-    body = await resp.json()
-    assert resp.status < 300, body
-    return body
-
-
-async def prepare(base: str, data: Path) -> dict[str, Any]:
-    from overseas_node.identity.keys import load_signer
-
-    signer = load_signer(data / "node")
-    public = signer.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    async with ClientSession(base) as http:
-        await _ok(
-            await http.post(
-                "/api/signatures/node-keys",
-                json={"branch": "MIL", "public_key": base64.b64encode(public).decode()},
-                headers=ADMIN,
-            )
-        )
-        app = await _ok(
-            await http.post(
-                "/api/applications",
-                json={
-                    "item_code": "NO-004",
-                    "resident": {
-                        "name": "Hu Xiaoming 胡小明",
-                        "document": "E1234567",
-                        "country": "IT",
-                    },
-                },
-                headers=CLERK,
-            )
-        )
-        enrolled = await _ok(
-            await http.post(
-                "/api/signatures/enrolment",
-                json={"number": app["number"], "query_code": app["query_code"]},
-            )
-        )
-        day = datetime.now(UTC).date()
-        query = {
-            "branch": "MIL",
-            "service": "notarization",
-            "from": str(day + timedelta(days=1)),
-            "to": str(day + timedelta(days=20)),
-        }
-        slots = (await _ok(await http.get("/api/schedules/slots", params=query)))["slots"]
-        slot = next(s for s in slots if s["staff"] == "notary.wz")
-        booking = await _ok(
-            await http.post(
-                "/api/schedules/bookings",
-                json={
-                    "branch": "MIL",
-                    "service": "notarization",
-                    "staff": slot["staff"],
-                    "room": slot["room"],
-                    "start": slot["start"],
-                    "resident_name": "Hu Xiaoming 胡小明",
-                    "resident_zone": "Europe/Rome",
-                },
-                headers=CLERK,
-            )
-        )
-        act = await _ok(
-            await http.post(
-                "/api/notarizations",
-                json={
-                    "act_type": "power_of_attorney_home",
-                    "application_number": app["number"],
-                    "booking_reference": booking["reference"],
-                    "particulars": POA,
-                },
-                headers=CLERK,
-            )
-        )
-    secret = parse_qs(urlparse(enrolled["otpauth_uri"]).query)["secret"][0]
-    face = decision(signer, datetime.now(UTC))
-    return {
-        "act": act,
-        "query_code": app["query_code"],
-        "secret": secret,
-        "decision": base64.urlsafe_b64encode(json.dumps(face).encode()).decode(),
+async def as_staff(http: ClientSession, path: str, body: Any, who: Any) -> None:
+    """One call of a staff member's set-up work, signed in with password and code."""
+    credentials = {
+        "username": who.username,
+        "password": who.password,
+        "code": code_at(who.secret, datetime.now(UTC)),
     }
+    async with http.post("/api/session", json=credentials) as signed_in:
+        token = (await signed_in.json())["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    async with http.post(path, json=body, headers=headers) as done:
+        assert done.status == 201, await done.text()
+
+
+async def enrol_face(node_url: str, clerk: Any) -> None:
+    """The clerk enrols the resident from the passport photo checked at the counter."""
+    from tests import facedata as fd
+
+    photo = fd.jpeg(fd.passport_photo(fd.face("astronaut")))
+    body = {"resident_id": RESIDENT, "photo": base64.b64encode(photo).decode()}
+    async with ClientSession(node_url) as http:
+        await as_staff(http, "/api/identity/enrolments", body, clerk)
+
+
+async def register_decision_key(hub_url: str, public: bytes, admin: Any) -> None:
+    """The hub's administrator registers the node's identity-decision key."""
+    body = {"branch": "MIL", "public_key": base64.b64encode(public).decode()}
+    async with ClientSession(hub_url) as http:
+        await as_staff(http, "/api/signatures/node-keys", body, admin)
+
+
+async def enrol_authenticator(hub_url: str, number: str, query_code: str) -> str:
+    """The resident's authenticator app for signing; returns its secret."""
+    async with ClientSession(hub_url) as http:
+        async with http.post(
+            "/api/signatures/enrolment", json={"number": number, "query_code": query_code}
+        ) as enrolled:
+            body = await enrolled.json()
+            assert enrolled.status == 201, body
+    return parse_qs(urlparse(body["otpauth_uri"]).query)["secret"][0]
 
 
 async def main(args: argparse.Namespace) -> None:
     import hub.app
-    from hub.seed import seed_database
+    import overseas_node.app
+    from hub.notarization.demo import seed_notary_day
+    from overseas_node.identity.keys import load_signer
+    from tests.e2e.journeys import seeded_staff
 
     data = Path(args.data)
-    db = Database(f"sqlite+aiosqlite:///{data / 'hub.sqlite3'}")
-    await migrate(db.engine, hub.app.MIGRATIONS)
-    await seed_database(db, datetime.now(UTC))
-    base = f"http://{args.host}:{args.port}"
-    app = hub.app.create_app(
-        HubSettings(data_dir=data / "hub", public_url=base, outbox_relay_enabled=False),
-        database=db,
-        authenticator=HeaderAuth(),
+    hub_url = f"http://{args.hub_host}:{args.hub_port}"
+    node_url = f"http://{args.node_host}:{args.node_port}"
+    hub_db = Database(f"sqlite+aiosqlite:///{data / 'hub.sqlite3'}")
+    node_db = Database(f"sqlite+aiosqlite:///{data / 'node.sqlite3'}")
+    await migrate(hub_db.engine, hub.app.MIGRATIONS)
+    await migrate(node_db.engine, overseas_node.app.MIGRATIONS)
+    now = datetime.now(UTC)
+    hub_staff = await seeded_staff(hub_db, None, now)
+    node_staff = await seeded_staff(None, node_db, now)
+    booked = await seed_notary_day(hub_db, now)
+    signer = load_signer(data / "node")
+    public = signer.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    hub_app = hub.app.create_app(
+        HubSettings(data_dir=data / "hub", public_url=hub_url, outbox_relay_enabled=False),
+        database=hub_db,
     )
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, args.host, args.port).start()
+    node_app = overseas_node.app.create_app(
+        NodeSettings(data_dir=data / "node", hub_url=hub_url, branch_code="MIL"),
+        database=node_db,
+    )
+    runners = [
+        await start(hub_app, args.hub_host, args.hub_port),
+        await start(node_app, args.node_host, args.node_port),
+    ]
     try:
-        print(json.dumps({"base": base, **await prepare(base, data)}), flush=True)
+        await register_decision_key(hub_url, public, hub_staff["admin.wz"])
+        await enrol_face(node_url, node_staff["clerk.milan"])
+        resident = booked[POA]
+        secret = await enrol_authenticator(hub_url, resident["application"], resident["query_code"])
+        async with ClientSession(hub_url) as http, http.get("/api/pki/ca.pem") as ca:
+            (data / "ca.pem").write_bytes(await ca.read())  # the public trust root
+        out = {
+            "hub": hub_url,
+            "node": node_url,
+            "hub_staff": {u: asdict(s) for u, s in hub_staff.items()},
+            "node_staff": {u: asdict(s) for u, s in node_staff.items()},
+            "resident_id": RESIDENT,
+            "resident": {**resident, "secret": secret},
+            "ca_pem": str(data / "ca.pem"),
+        }
+        print(json.dumps(out), flush=True)
         await asyncio.Event().wait()  # until the test stops us
     finally:
-        await runner.cleanup()
+        for runner in reversed(runners):
+            await runner.cleanup()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    for name in ("data", "hub-host", "node-host"):
+        parser.add_argument(f"--{name}", required=True)
+    parser.add_argument("--hub-port", type=int, default=8080)
+    parser.add_argument("--node-port", type=int, default=8081)
     try:
         asyncio.run(main(parser.parse_args()))
     except KeyboardInterrupt:

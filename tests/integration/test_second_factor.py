@@ -151,8 +151,8 @@ async def test_demo_seed_writes_authenticator_secrets_that_sign_in(
     await seed(HubSettings(data_dir=tmp_path, database_url=url))
     path = tmp_path / "demo-credentials.txt"
     assert path.stat().st_mode & 0o077 == 0
-    text = path.read_text().splitlines()
-    lines = [line.split("\t") for line in text if not line.startswith("#")]  # "#": the guide
+    # account lines; lines starting with # tell which page to try with which record
+    lines = [line.split("\t") for line in path.read_text().splitlines() if line[:1] != "#"]
     assert lines and all(len(parts) == 4 for parts in lines)
     service, _user, password, secret = next(p for p in lines if p[1] == USER)
     clock = FixedClock()

@@ -1,5 +1,8 @@
 // Remote notarization pages: plain JavaScript, no build step. Every step goes through the
-// JSON API (/api/notarizations/...), so the notary's video session is never reloaded.
+// JSON API (/api/notarizations/...), so the video session beside the steps is never reloaded.
+// Each step's controls carry data-when="<stages>": they are shown only in those stages (the
+// act's state, or "presented_signed" once the resident has signed what was presented), and
+// the page follows the act as others move it (the resident signs, the clerk witnesses).
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -10,17 +13,17 @@
   const actId = root.dataset.act;
   const role = root.dataset.role;
   const api = "/api/notarizations/" + encodeURIComponent(actId);
-  const state = { act: null, decision: null, code: sessionStorage.getItem("qiaolink.code." + actId) || "" };
-  window.qiaolinkAct = state; // for people debugging, and for the end-to-end test
+  const state = { act: null, decision: null, joined: false, code: sessionStorage.getItem("qiaolink.code." + actId) || "" };
+  window.qiaolinkAct = state; // for people debugging
 
   function busy(on, text) {
     $("act-progress").hidden = !on;
     $("act-status").textContent = text || (on ? _("Working… this can take a few seconds.") : "");
-    document.querySelectorAll("#act button").forEach((b) => { b.disabled = on; });
+    root.querySelectorAll("button").forEach((b) => { b.disabled = on; });
   }
 
   async function call(method, path, body, headers) {
-    const init = { method, headers: Object.assign({ "Accept-Language": config.lang || "zh" }, headers || {}) };
+    const init = { method, headers: Object.assign({ "Accept-Language": config.lang || "zh", Accept: "application/json" }, headers || {}) };
     if (body !== undefined) { init.body = JSON.stringify(body); init.headers["Content-Type"] = "application/json"; }
     const r = await fetch(path, init);
     const data = await r.json().catch(() => ({}));
@@ -33,8 +36,8 @@
     busy(true, text);
     try {
       const act = await call("POST", path, body, headers);
-      if (act.state) show(act);
       busy(false, _("Done."));
+      if (act.state) await refresh();
       return act;
     } catch (error) {
       busy(false);
@@ -43,19 +46,36 @@
     }
   }
 
+  function stageOf(act) {
+    const signed = act.state === "presented" && act.current_sha256 && act.current_sha256 !== act.document_sha256;
+    return signed ? "presented_signed" : act.state;
+  }
+
   function show(act) {
     state.act = act;
+    const stage = stageOf(act);
+    root.dataset.state = act.state;
+    root.dataset.stage = stage;
     markSteps(act.state);
-    if ($("act-state")) $("act-state").textContent = _((config.states || {})[act.state] || act.state);
+    if ($("act-state")) $("act-state").textContent = _((config.states || {})[act.state] || "");
+    if ($("act-next")) $("act-next").textContent = (config.next || {})[stage] || "";
+    document.querySelectorAll("[data-when]").forEach((el) => {
+      el.hidden = !el.dataset.when.split(" ").includes(stage);
+    });
+    let unread = 0;
     for (const a of act.advisements || []) {
       const box = document.querySelector('[data-advisement="' + a.code + '"]');
       if (box) { box.checked = a.read; box.disabled = a.read; }
+      if (!a.read) unread += 1;
     }
-    if (role === "resident") showResident(act);
+    const present = document.querySelector('[data-action="present"]');
+    if (present) present.hidden = unread > 0;
+    const reason = $("act-reason");
+    if (reason) { reason.hidden = !act.reason; reason.querySelector("span").textContent = act.reason || ""; }
+    if (role === "resident") showResident(act, stage);
   }
 
   function markSteps(current) {
-    root.dataset.state = current;
     const order = ["booked", "identified", "in_session", "presented", "witnessed", "issued"];
     const at = order.indexOf(current);
     document.querySelectorAll(".steps li").forEach((li) => {
@@ -65,36 +85,48 @@
     });
   }
 
+  const headers = () => (role === "resident" ? { "X-Query-Code": state.code } : {});
+
+  async function refresh() {
+    try {
+      show(await call("GET", role === "resident" ? api + "/status" : api, undefined, headers()));
+    } catch (e) { /* keep what we show; the next poll tries again */ }
+  }
+
+  function on(action, handler) {
+    const button = document.querySelector('[data-action="' + action + '"]');
+    if (button) button.onclick = handler;
+  }
+
   // --- the notary ---------------------------------------------------------------------------
   function notary() {
-    const params = new URLSearchParams(location.search);
-    if (params.get("session") && params.get("token")) {
-      $("media").hidden = false;
-      const s = document.createElement("script");
-      s.src = "/media/static/media-session.js";
-      document.body.append(s);
-    }
-    document.querySelector('[data-action="start-session"]').onclick = async () => {
-      const number = root.dataset.number;
+    const stored = "qiaolink.session." + actId;
+    on("start-session", async () => {
       busy(true);
       try {
         const opened = await call("POST", "/api/sessions", {
-          case_id: number, kind: "notarization",
-          participants: [{ participant: "notary", role: "notary" }, { participant: "branch", role: "node" }],
+          case_id: root.dataset.number, kind: "notarization",
+          participants: [{ participant: "notary", role: "notary" }, { participant: "resident", role: "resident" }],
         });
         await call("POST", api + "/session", { video_session_id: opened.session_id });
         const mine = opened.invitations.find((i) => i.role === "notary");
-        const branch = opened.invitations.find((i) => i.role === "node");
-        sessionStorage.setItem("qiaolink.branch-invitation", JSON.stringify(branch));
-        location.search = "?session=" + opened.session_id + "&token=" + encodeURIComponent(mine.token) + "&lang=" + config.lang;
+        const search = "?session=" + opened.session_id + "&token=" + encodeURIComponent(mine.token) + "&lang=" + config.lang;
+        sessionStorage.setItem(stored, search);
+        location.search = search;
       } catch (error) { busy(false); $("act-problem").textContent = error.message; }
-    };
-    document.querySelector('[data-action="show"]').onclick = () => {
+    });
+    // back on the act page from elsewhere while the session runs: return to it
+    const running = ["in_session", "presented", "witnessed"].includes(root.dataset.state);
+    if (running && !new URLSearchParams(location.search).get("token") && sessionStorage.getItem(stored)) {
+      location.search = sessionStorage.getItem(stored);
+      return;
+    }
+    on("show", () => {
       if (window.qiaolinkMedia && window.qiaolinkMedia.sendEvent) {
         window.qiaolinkMedia.sendEvent({ kind: "show_page", document_id: root.dataset.number, page: 1 });
         $("act-status").textContent = _("Showing the certificate to the resident.");
       }
-    };
+    });
     document.querySelectorAll("[data-advisement]").forEach((box) => {
       box.onchange = async () => {
         if (!box.checked) { box.checked = true; return; }
@@ -102,18 +134,17 @@
         if (!done) box.checked = false;
       };
     });
-    for (const name of ["present", "issue"]) {
-      document.querySelector('[data-action="' + name + '"]').onclick = () => step(api + "/" + name);
-    }
-    for (const name of ["refuse", "adjourn"]) {
-      document.querySelector('[data-action="' + name + '"]').onclick = () =>
-        step(api + "/" + name, { reason: $("reason").value });
-    }
+    for (const name of ["present", "issue", "resume"]) on(name, () => step(api + "/" + name));
+    for (const name of ["refuse", "adjourn"]) on(name, () => step(api + "/" + name, { reason: $("reason").value }));
+    refresh();
+    setInterval(refresh, 4000);
   }
 
   // --- the branch clerk ---------------------------------------------------------------------
   function clerk() {
-    document.querySelector('[data-action="witness"]').onclick = () => step(api + "/witness");
+    on("witness", () => step(api + "/witness"));
+    refresh();
+    setInterval(refresh, 4000);
   }
 
   // --- the resident (kiosk or own device) ---------------------------------------------------
@@ -129,15 +160,10 @@
     if (location.hash) history.replaceState(null, "", location.pathname + location.search);
     $("query-code").value = state.code;
     $("code-form").onsubmit = (e) => { e.preventDefault(); state.code = $("query-code").value.trim(); load(); };
-    document.querySelector('[data-action="sign"]').onclick = sign;
+    on("sign", sign);
+    on("join", join);
     if (state.code) load();
     setInterval(() => { if (state.code && !$("resident-view").hidden) refresh(); }, 4000);
-  }
-
-  const headers = () => ({ "X-Query-Code": state.code });
-
-  async function refresh() {
-    try { show(await call("GET", api + "/status", undefined, headers())); } catch (e) { /* keep what we show */ }
   }
 
   async function load() {
@@ -154,6 +180,20 @@
     } catch (error) { $("act-problem").textContent = error.message; }
   }
 
+  async function join() { // the resident's own invitation, then the video client beside the steps
+    $("act-problem").textContent = "";
+    try {
+      const invited = await call("POST", api + "/video", undefined, headers());
+      history.replaceState(null, "", location.pathname + "?session=" + invited.session + "&token=" + encodeURIComponent(invited.token) + "&lang=" + config.lang);
+      state.joined = true;
+      $("session").dataset.live = "true";
+      const script = document.createElement("script");
+      script.src = "/media/static/media-session.js";
+      document.body.append(script);
+      show(state.act);
+    } catch (error) { $("act-problem").textContent = error.message; }
+  }
+
   // The resident reads the time in their own zone: the one asked for in the address, else the
   // zone of the device they use (the kiosk's in the branch, or their own phone's).
   function residentZone() {
@@ -161,27 +201,35 @@
     try { return Intl.DateTimeFormat().resolvedOptions().timeZone || config.zone; } catch (e) { return config.zone; }
   }
 
-  function showResident(act) {
+  function showResident(act, stage) {
     $("r-number").textContent = act.number;
     $("r-title").textContent = (config.titles || {})[act.type] || act.title_zh;
     const zone = residentZone();
     $("r-when").textContent = new Date(act.scheduled_at).toLocaleString(
       config.lang === "zh" ? "zh-CN" : config.lang, { timeZone: zone, dateStyle: "medium", timeStyle: "short" }
     ) + " " + zone;
-    $("r-reason").textContent = act.reason || "";
-    const pdf = api + "/document.pdf";
-    $("r-document").onclick = (e) => { e.preventDefault(); open(pdf); };
+    const join = document.querySelector('[data-action="join"]');
+    if (state.joined && join) join.parentElement.hidden = true;
+    $("r-document").onclick = (e) => { e.preventDefault(); open(api + "/document.pdf"); };
     $("r-sha").textContent = act.current_sha256 || "";
-    const waiting = act.state === "presented" && act.current_sha256 === act.document_sha256;
-    $("sign-step").hidden = !waiting;
-    $("done-step").hidden = act.state !== "issued";
-    $("r-certificate").onclick = (e) => { e.preventDefault(); open(api + "/certificate.pdf"); };
+    $("r-certificate").onclick = (e) => { e.preventDefault(); save(api + "/certificate.pdf", act.number + ".pdf"); };
+    if (stage !== "presented") $("sign-step").hidden = true;
   }
 
   async function open(path) { // the query code goes in a header, never in an address
     const r = await fetch(path, { headers: headers() });
     const url = URL.createObjectURL(await r.blob());
     window.open(url, "_blank");
+  }
+
+  async function save(path, name) { // a download the resident keeps (to show or to check)
+    const r = await fetch(path, { headers: headers() });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await r.blob());
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
   }
 
   async function sign() {
@@ -194,8 +242,7 @@
       await call("POST", request + "/challenge", { face_decision: state.decision }, headers());
       await call("POST", request + "/resident", { code: $("r-code").value.trim(), document_sha256: act.document_sha256 }, headers());
       busy(false, _("Your signature is on the certificate."));
-      $("sign-step").hidden = true;
-      state.signed = true;
+      await refresh();
     } catch (error) { busy(false); $("act-problem").textContent = error.message; }
   }
 
