@@ -56,7 +56,8 @@ class Pages:
 
         def lang_href(code: str) -> str:
             """This page in another language: what the viewer looked up stays (``?number=``)."""
-            kept = [(k, v) for k, v in request.query.items() if k != "lang"]
+            # not ``next``: a target someone put in a link is never repeated into our page
+            kept = [(k, v) for k, v in request.query.items() if k not in ("lang", "next")]
             return "?" + urlencode([*kept, ("lang", code)])
 
         def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -135,10 +135,8 @@ async def accept_and_forward(hub_db: Database) -> int:
     for number in numbers:
         async with hub_db.transaction() as s:
             app = await hub_service.load_for(s, number, OFFICER)
+            # accepting queues the platform message in the same transaction (forwarded)
             await hub_service.accept(s, app=app, pending=[], actor=OFFICER, now=datetime.now(UTC))
-            await hub_service.advance(
-                s, app=app, target=State.FORWARDED, actor=OFFICER, now=datetime.now(UTC)
-            )
     return len(numbers)
 
 

@@ -128,7 +128,7 @@ async def test_one_request_id_runs_from_the_officer_through_the_hub_to_the_platf
     finally:
         await sim_db.close()
 
-    hub_ids = _ids(caplog, "hub", "/api/applications/{number}/advance")
+    hub_ids = _ids(caplog, "hub", "/api/applications/{number}/accept")
     sim_ids = _ids(caplog, "govnet-sim", "/api/v1/cases")
     assert hub_ids == {"officer-req-42"}
     assert sim_ids == {"officer-req-42"}, "the platform saw the request id of the forwarding"
