@@ -14,7 +14,7 @@ from tests.janus_support import JanusSite, can_run_janus, janus_site
 @pytest.fixture
 async def site(tmp_path: Path) -> AsyncIterator[JanusSite]:
     if not can_run_janus():
-        pytest.skip("needs Debian's janus (scripts/system-deps.sh) and root for a namespace")
+        pytest.fail("needs Debian's janus (scripts/system-deps.sh) and root for a namespace")
     async with janus_site(tmp_path) as running:
         yield running
 
