@@ -38,6 +38,13 @@ def _holds(value: object, secret: str) -> bool:
     return secret.encode() in raw or key in raw
 
 
+def _demo_clerk(data_dir: Path) -> tuple[str, str, str]:
+    """The Milan clerk's user name, password and authenticator secret, as the demo prints them."""
+    lines = (data_dir / "demo-credentials.txt").read_text(encoding="utf-8").splitlines()
+    fields = next(line.split("\t") for line in lines if line.startswith("node\tclerk.milan\t"))
+    return fields[1], fields[2], fields[3]
+
+
 async def _sign_in(client: Any, username: str, password: str, secret: str) -> Any:
     body = {"username": username, "password": password, "code": code_at(secret, datetime.now(UTC))}
     return await client.post("/api/session", json=body)
@@ -48,10 +55,7 @@ async def test_the_node_demo_codes_work_and_its_database_holds_no_secret(
 ) -> None:
     app, db = await service_app("node", db_url, tmp_path)
     await seed_node(NodeSettings(data_dir=tmp_path, database_url=db_url))
-    lines = (tmp_path / "demo-credentials.txt").read_text(encoding="utf-8").splitlines()
-    _service, username, password, secret = next(
-        line.split("\t") for line in lines if line.startswith("node\tclerk.milan\t")
-    )
+    username, password, secret = _demo_clerk(tmp_path)
     rows = await _raw_factors(db)
     assert rows and "totp_secret" not in rows[0]
     clerk = next(r for r in rows if r["subject"] == username)
@@ -69,8 +73,7 @@ async def test_another_key_file_refuses_sign_in_clearly_and_stores_nothing(
     url = f"sqlite+aiosqlite:///{tmp_path / 'node.sqlite3'}"
     _app, db = await service_app("node", url, tmp_path / "first")
     await seed_node(NodeSettings(data_dir=tmp_path / "first", database_url=url))
-    line = (tmp_path / "first" / "demo-credentials.txt").read_text(encoding="utf-8").split("\n")[0]
-    _service, username, password, secret = line.split("\t")
+    username, password, secret = _demo_clerk(tmp_path / "first")
     await db.close()
     # the same database, served from a data directory whose key is another one
     app, db = await service_app("node", url, tmp_path / "other")
