@@ -131,12 +131,17 @@ def run(name: str) -> dict[str, Any]:
     }
 
 
+def _show(r: dict[str, Any]) -> None:
+    print(f"{r['check']:36} {r['matrix']:7} {r['changed_answers']:3} changed answers", flush=True)
+    for example in r["examples"]:
+        print(f"{'':40}{example[:110]}", flush=True)
+
+
 def main(names: list[str]) -> int:
-    results = [run(n) for n in ["", *(names or MUTANTS)]]
-    for r in results:
-        print(f"{r['check']:36} {r['matrix']:7} {r['changed_answers']:3} changed answers")
-        for example in r["examples"]:
-            print(f"{'':40}{example[:110]}")
+    results = []
+    for name in ["", *(names or MUTANTS)]:
+        results.append(run(name))
+        _show(results[-1])
     survivors = [r["check"] for r in results[1:] if r["matrix"] == "passed"]
     print(json.dumps({"baseline": results[0]["matrix"], "survivors": survivors}))
     return 1 if survivors or results[0]["matrix"] != "passed" else 0
