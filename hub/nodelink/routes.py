@@ -82,20 +82,15 @@ async def inbox(request: web.Request) -> web.Response:
     except (ValueError, KeyError, TypeError, ValidationError):
         raise Invalid("nodelink.malformed", N_("The node's message is malformed.")) from None
     store = request.app[STORE]
-    written: list[str] = []
-    try:
-        async with request.app[DB].transaction() as session:
-            result = await apply_intake(
-                session,
-                message,
-                sender=opened.sender,
-                key=key,
-                now=now,
-                store=store,
-                written=written,
-            )
-    except BaseException:
-        for sha in written:  # the commit failed: leave no file of it behind
-            store.remove(sha)
-        raise
+    # a failed commit leaves no file of it behind
+    async with store.keeping() as written, request.app[DB].transaction() as session:
+        result = await apply_intake(
+            session,
+            message,
+            sender=opened.sender,
+            key=key,
+            now=now,
+            store=store,
+            written=written,
+        )
     return web.json_response(result)
