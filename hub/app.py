@@ -13,9 +13,10 @@ from common.clock import Clock
 from common.db import Database
 from common.httpsig import load_or_create_x25519_key
 from common.metrics import COLLECTORS
+from common.secretbox import service_box
 from common.service import CLOCK, DB, PAGES, ServiceSpec, build_app
 from common.settings import HubSettings
-from common.signin import ROLE_HOME, SIGNIN_TABLES, STAFF_LOOKUP, signin_routes
+from common.signin import ROLE_HOME, SIGNIN_BOX, SIGNIN_TABLES, STAFF_LOOKUP, signin_routes
 from common.web import AUTHENTICATOR, Authenticator, RouteTable
 from hub import notarization, presence
 from hub.accounts.nodes import NodeOrSession, NodeSignatures
@@ -140,6 +141,7 @@ def create_app(
         extra_cleanup=[_node_signatures],
     )
     app[SIGNIN_TABLES] = signin_tables
+    app[SIGNIN_BOX] = service_box(settings.data_dir)  # staff authenticator secrets, sealed
     app[STAFF_LOOKUP] = lookup_staff
     app[ROLE_HOME] = HOME_PAGES
     app[STORE] = MaterialStore(settings.data_dir / "materials")

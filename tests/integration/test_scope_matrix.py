@@ -23,6 +23,7 @@ from typing import Any
 from common.access import Role
 from common.factors import enrol_demo
 from common.passwords import hash_password
+from common.secretbox import service_box
 from hub.accounts.tables import Office, Staff
 from hub.db import signin_tables
 from hub.seed import seed_database
@@ -79,7 +80,7 @@ async def _world(aiohttp_client: Any, db_url: str, tmp_path: Path) -> tuple[Any,
                     created_at=now,
                 )
             )
-    factors = await enrol_demo(db, signin_tables, list(passwords), now)
+    factors = await enrol_demo(db, signin_tables, list(passwords), now, service_box(tmp_path))
     client = await aiohttp_client(app)
     tokens: dict[str, str] = {}
     for username in (c for c in CALLERS if c is not None):
