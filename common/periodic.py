@@ -19,7 +19,7 @@ from aiohttp import web
 
 __all__ = ["Round", "periodic", "periodic_ctx", "repeat"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("qiaolink.periodic")
 
 Round = Callable[[], Awaitable[object]]
 

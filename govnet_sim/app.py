@@ -3,7 +3,6 @@ relay that sends status callbacks to the hub."""
 
 from __future__ import annotations
 
-import logging
 import random
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -42,7 +41,6 @@ SPEC = ServiceSpec(
 )
 SETTINGS = web.AppKey("settings", GovnetSimSettings)
 
-log = logging.getLogger("qiaolink.govnet_sim")
 routes = RouteTable()
 
 
