@@ -1,6 +1,6 @@
 """Accuracy on the public photos of ``../shared/faces`` (skipped with a message where absent).
 
-Each photo is analysed once for the whole session (about 40 s on this machine); the report
+Each photo is analysed once for the whole session (about a minute on a quiet machine); the report
 itself is printed by ``scripts/face_report.py``. These tests hold what the kiosk promises:
 no photo refused for its size, every face of a 240p-sized capture found, group photos refused
 at enrolment, no false match at the shipped threshold.
