@@ -4,7 +4,8 @@ A commit costs about the same for one row as for fifty: on PostgreSQL a round tr
 the write-ahead log, on SQLite the one writer's turn and a thread hop for every statement. So the
 first request writes at once, alone, and every request that arrives while that commit is under way
 waits for the next one, which writes all of them in one transaction with one statement per table.
-Nobody waits for a timer: under light load every batch holds one job.
+Nobody waits for a timer, only for one turn of the event loop: under light load every batch
+holds one job.
 
 A request is answered only after its own rows are committed, so an accepted request is in the
 database, and its audit entry in the log, exactly as before. A job the batch writer refuses (an
@@ -70,6 +71,8 @@ class GroupCommit(Generic[J, R]):
     async def _drain(self) -> None:
         try:
             while self._pending:
+                # one turn of the loop first: requests already received reach this batch
+                await asyncio.sleep(0)
                 batch = self._pending[: self._most]
                 del self._pending[: self._most]
                 await self._commit(batch)
