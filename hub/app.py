@@ -24,6 +24,7 @@ from hub.accounts.service import lookup_staff
 from hub.applications.pages import routes as application_pages
 from hub.applications.platform import ApplicationStatusSink
 from hub.applications.progress import routes as progress_pages
+from hub.applications.routes import intake_ctx
 from hub.applications.routes import routes as application_routes
 from hub.applications.storage import STORE, MaterialStore
 from hub.auditlog import runtime as auditlog_runtime
@@ -140,6 +141,7 @@ def create_app(
         sessions=staff_sessions,
         extra_cleanup=[_node_signatures],
     )
+    app.cleanup_ctx.append(intake_ctx)  # applications opened together share a commit
     app[SIGNIN_TABLES] = signin_tables
     app[SIGNIN_BOX] = service_box(settings.data_dir)  # staff authenticator secrets, sealed
     app[STAFF_LOOKUP] = lookup_staff

@@ -23,7 +23,7 @@ from common.outbox.model import MessageState, RetryPolicy, SendOutcome, after_at
 from common.outbox.store import OutboxMessage, claim_due, finish, requeue
 from common.periodic import repeat
 
-__all__ = ["DeliveryHook", "Relay", "Sender"]
+__all__ = ["DeliveryHook", "Relay", "Sender", "hook_by_kind"]
 
 log = logging.getLogger("qiaolink.outbox")
 
@@ -41,6 +41,17 @@ class DeliveryHook(Protocol):
     async def __call__(
         self, session: AsyncSession, message: OutboxMessage, receipt: dict[str, object]
     ) -> None: ...
+
+
+def hook_by_kind(kinds: Mapping[str, DeliveryHook], other: DeliveryHook) -> DeliveryHook:
+    """One hook for a destination that receives several kinds of message."""
+
+    async def hook(
+        session: AsyncSession, message: OutboxMessage, receipt: dict[str, object]
+    ) -> None:
+        await kinds.get(message.kind, other)(session, message, receipt)
+
+    return hook
 
 
 class Relay:

@@ -18,6 +18,7 @@ from common.web import LOCALE, RouteTable, current_principal
 from hub.notarization import archive, desk, service, signing
 from hub.notarization.archive import act_view
 from hub.notarization.model import KINDS
+from hub.sessions import service as video
 from hub.sessions.live import LIVE
 from hub.zone import hub_zone
 from media.browser import browser_messages
@@ -193,6 +194,11 @@ async def notary_act(request: web.Request) -> web.Response:
         next_steps=NOTARY_NEXT,
         act=act,
         stage=stage_of(act),
+        recording_flag=(
+            await video.recording_flags(request.app[DB], [act["video_session_id"]])
+        ).get(act["video_session_id"])
+        if act["video_session_id"]
+        else None,
         **_media(request, people, live),
     )
 

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from common.filestore import FileStore
 from common.httpsig import load_or_create_key
-from common.outbox import Relay, RetryPolicy
+from common.outbox import Relay, RetryPolicy, hook_by_kind
 from common.periodic import periodic
 from common.service import CLOCK, DB
 from common.settings import NodeSettings
@@ -22,6 +22,7 @@ from overseas_node.intake.link import HubLink, delivered, refusal_hook
 from overseas_node.intake.receipt import PROGRESS_URL
 from overseas_node.intake.routes import FILES, LINK
 from overseas_node.intake.service import HUB
+from overseas_node.sessions.crosscheck import MANIFEST_KIND, hub_answered, hub_refused
 
 __all__ = ["STATIC_DIR", "install"]
 
@@ -62,8 +63,12 @@ def install(app: web.Application, settings: NodeSettings) -> Callable[..., Any]:
                 clock=app[CLOCK],
                 policy=POLICY,
                 rng=random.Random(),
-                hooks={HUB: delivered},
-                dead_hooks={HUB: refusal_hook(app[CLOCK])},
+                hooks={HUB: hook_by_kind({MANIFEST_KIND: hub_answered(app[CLOCK])}, delivered)},
+                dead_hooks={
+                    HUB: hook_by_kind(
+                        {MANIFEST_KIND: hub_refused(app[CLOCK])}, refusal_hook(app[CLOCK])
+                    )
+                },
             )
             grace = 2 * settings.link_timeout_s + 5
             async with (
