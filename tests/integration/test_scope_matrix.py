@@ -312,25 +312,29 @@ async def _notarial_act(client: Any, tokens: dict[str, str], other_code: str) ->
         403, notary_wz=200, notary_li=404, supervisor_wz=200, auditor_wz=200, nobody=401
     )
     await _check(client, tokens, "GET", f"{path}/archive", archive)
-    # the act's video session inherits the act's scope: hosts not on the act find nothing
-    opened = await client.post(
-        "/api/sessions",
-        json={
-            "case_id": act["number"],
-            "kind": "notarization",
-            "participants": [{"participant": "notary-hu", "role": "notary"}],
-        },
-        headers=_as(tokens, "notary.wz"),
-    )
-    assert opened.status == 201, await opened.text()
-    video = f"/api/sessions/{(await opened.json())['session_id']}"
+    # the act's video session inherits the act's scope: only its notary opens one, hosts not
+    # on the act find nothing, the supervisor of the notary's office and auditors watch
     hosts = {f"{role}.{n}": 404 for role in ("officer", "mediator") for n in ("wz", "li")}
     hosts |= {"mediator.milan": 404, "mediator.paris": 404, "notary.li": 404}
-    watching = _expect(403, notary_wz=200, auditor_wz=200, nobody=401)
+    hosting = _expect(403, nobody=401) | _known(hosts)
+    opening = {
+        "case_id": act["number"],
+        "kind": "notarization",
+        "participants": [{"participant": "notary-hu", "role": "notary"}],
+    }
+    await _check(client, tokens, "POST", "/api/sessions", hosting | {"notary.wz": 201}, opening)
+    opened = await client.post("/api/sessions", json=opening, headers=_as(tokens, "notary.wz"))
+    assert opened.status == 201, await opened.text()
+    video = f"/api/sessions/{(await opened.json())['session_id']}"
+    watching = _expect(403, notary_wz=200, supervisor_wz=200, auditor_wz=200, nobody=401)
     await _check(client, tokens, "GET", video, watching | _known(hosts))
-    inviting = _expect(403, notary_wz=201, nobody=401) | _known({**hosts, "auditor.wz": 403})
     invitee = {"participant": "intruder", "role": "notary"}
-    await _check(client, tokens, "POST", f"{video}/invitations", inviting, invitee)
+    await _check(
+        client, tokens, "POST", f"{video}/invitations", hosting | {"notary.wz": 201}, invitee
+    )
+    picture = f"{video}/participants/notary-hu/snapshot"  # nobody has joined: no picture yet
+    await _check(client, tokens, "GET", picture, hosting | {"notary.wz": 409})
+    await _check(client, tokens, "POST", f"{video}/end", hosting | {"notary.wz": 200})
     # refused by its notary at last: no other notary could have
     await _check(client, tokens, "POST", f"{path}/refuse", step | {"notary.wz": 200}, REASON)
     own = await client.get(f"{path}/status", headers={"X-Query-Code": application["query_code"]})
