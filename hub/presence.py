@@ -13,7 +13,6 @@ messages of the session channel (``{"type": "message", "body": {...}}``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
@@ -27,6 +26,7 @@ from aiohttp import WSMsgType, web
 from common.access import Principal, Role, allow
 from common.bus import Bus, open_bus
 from common.errors import N_, Invalid
+from common.periodic import periodic_ctx, repeat
 from common.service import CLOCK, DB, SESSION_AUTH
 from common.settings import HubSettings
 from common.web import RouteTable, current_principal
@@ -64,12 +64,8 @@ def install(app: web.Application, settings: HubSettings) -> None:
             bus=await open_bus(settings.redis_url),
         )
         app[INSTANCE] = runtime
-        stop = asyncio.Event()
         await _beat(app)
-        task = asyncio.create_task(_beats(app, settings.instance_heartbeat_s, stop))
         yield
-        stop.set()
-        await task
         try:
             async with app[DB].transaction() as s:
                 await leave(s, instance_id=runtime.instance_id)
@@ -78,6 +74,15 @@ def install(app: web.Application, settings: HubSettings) -> None:
         await runtime.bus.close()
 
     app.cleanup_ctx.append(ctx)
+    # stopped before the instance leaves (cleanup contexts close in reverse order)
+    app.cleanup_ctx.append(
+        periodic_ctx(
+            lambda app: lambda: _beat(app),
+            interval_s=settings.instance_heartbeat_s,
+            what="the instance heartbeat",
+            wait_first=True,
+        )
+    )
     app.cleanup_ctx.append(_session_revocations)
 
 
@@ -99,28 +104,18 @@ async def _beat(app: web.Application) -> None:
         )
 
 
-async def _beats(app: web.Application, interval: float, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval)
-        if stop.is_set():
-            return
-        try:
-            await _beat(app)
-        except Exception:
-            log.exception("heartbeat failed; trying again")
-
-
 def _member(principal: Principal) -> str:
     return f"{principal.role.value}:{principal.subject}"
 
 
 async def _announce(bus: Bus, channel: str, member: str, stop: asyncio.Event) -> None:
     """Keep the participant present while the socket is open."""
-    while not stop.is_set():
-        await bus.present(channel, member, PRESENCE_TTL_S)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), PRESENCE_TTL_S / 3)
+    await repeat(
+        lambda: bus.present(channel, member, PRESENCE_TTL_S),
+        interval_s=PRESENCE_TTL_S / 3,
+        stop=stop,
+        what="announcing a participant",
+    )
 
 
 async def _relay_out(
