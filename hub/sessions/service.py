@@ -26,6 +26,7 @@ __all__ = [
     "audit_details",
     "crosscheck_of",
     "end_session",
+    "joinable",
     "load_session",
     "log_event",
     "open_session",
@@ -139,6 +140,20 @@ async def reachable(db: Database, session_id: str, principal: Principal) -> Vide
         if principal.role is Role.SUPERVISOR:
             if principal.branch in await _overseen_offices(tx, staff, offices):
                 return session
+    raise NotFound("media.session_unknown", N_("There is no such video session."))
+
+
+async def joinable(db: Database, session_id: str, principal: Principal) -> VideoSession:
+    """The session if ``principal`` may take part in it live; else 404, as for an unknown one.
+
+    Hosts follow :func:`reachable`; the branch's clerk and its node take part in the sessions
+    of their own branch's records only."""
+    if principal.role not in (Role.CLERK, Role.NODE):
+        return await reachable(db, session_id, principal)
+    async with db.transaction() as tx:
+        session = await _open_session(tx, session_id)
+        if principal.branch in await record_offices(tx, session.kind, session.case_id):
+            return session
     raise NotFound("media.session_unknown", N_("There is no such video session."))
 
 

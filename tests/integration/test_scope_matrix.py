@@ -13,6 +13,10 @@ Rules, as the people who use the hub expect them:
 - a notarial act is its notary's and its branch's: another notary, or the Paris clerk, is told
   it does not exist (404); the supervisor and auditors read; the resident follows it with the
   application's query code, never with another application's;
+- a notarial act's video session is the act's: only its notary opens one, invites, looks at a
+  participant or ends it; hosts not on the act are told it does not exist (404); the supervisor
+  of the notary's office and auditors read it; on its live channel the notary and the act's
+  branch clerk take part, the Paris clerk finds nothing;
 - a consultation is its consultant's: another consultant (or an officer) is told it does not
   exist; the supervisor and auditors read; the resident follows it with its own code only;
 - a complaint is the hub's complaint desk's (officers and the supervisor read and decide, the
@@ -28,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aiohttp import FormData
+from aiohttp import FormData, WSServerHandshakeError
 
 from common.access import Role
 from common.factors import enrol_demo
@@ -130,6 +134,21 @@ async def _answers(
     for who in CALLERS:
         resp = await client.request(method, path, json=body, headers=_as(tokens, who))
         seen[who] = resp.status
+    return seen
+
+
+async def _live_answers(client: Any, tokens: dict[str, str], path: str) -> dict[str | None, int]:
+    """Each caller's answer on a live socket: 101 when it is welcomed, else the refusal."""
+    seen = {}
+    for who in CALLERS:
+        try:
+            ws = await client.ws_connect(path, headers=_as(tokens, who))
+        except WSServerHandshakeError as refused:
+            seen[who] = refused.status
+            continue
+        assert (await ws.receive_json())["type"] == "welcome"
+        await ws.close()
+        seen[who] = 101
     return seen
 
 
@@ -332,6 +351,10 @@ async def _notarial_act(client: Any, tokens: dict[str, str], other_code: str) ->
     await _check(
         client, tokens, "POST", f"{video}/invitations", hosting | {"notary.wz": 201}, invitee
     )
+    # the live channel: the act's notary and its branch's clerk, nobody else
+    live = _expect(403, notary_wz=101, clerk_milan=101, clerk_paris=404, nobody=401)
+    seen = await _live_answers(client, tokens, f"/api/v1/live/{video.split('/')[-1]}/socket")
+    assert not _mismatch(seen, live | _known(hosts)), _mismatch(seen, live | _known(hosts))
     picture = f"{video}/participants/notary-hu/snapshot"  # nobody has joined: no picture yet
     await _check(client, tokens, "GET", picture, hosting | {"notary.wz": 409})
     await _check(client, tokens, "POST", f"{video}/end", hosting | {"notary.wz": 200})
