@@ -138,13 +138,10 @@ async def _meet(
 
 
 async def _act_session(
-    http: aiohttp.ClientSession,
-    base: str,
-    form: dict[str, Any],
-    clerk: dict[str, str],
-    notary: dict[str, str],
+    http: aiohttp.ClientSession, base: str, form: dict[str, Any], **by: Any
 ) -> str:
     """The clerk opens the booked act, its notary opens the act's video session."""
+    clerk, notary = by["clerk"], by["notary"]
     async with http.post(f"{base}/api/notarizations", json=form, headers=clerk) as resp:
         act = await resp.json()
         assert resp.status == 201, act
@@ -253,7 +250,7 @@ async def test_two_hubs_share_sessions_and_survive_losing_one(
             clerk = await sign_in(http, a, "clerk.milan", passwords["clerk.milan"])
             officer = await sign_in(http, b, "officer.wz", passwords["officer.wz"])
             notary = await sign_in(http, a, "notary.wz", passwords["notary.wz"])
-            session_id = await _act_session(http, a, form, clerk, notary)
+            session_id = await _act_session(http, a, form, clerk=clerk, notary=notary)
             pinned = await _meet(http, session_id, (a, b), ("hub-a", "hub-b"), notary, clerk)
             assert pinned == "hub-a"  # both idle: the smallest id; moved below once A dies
 
