@@ -4,7 +4,9 @@ Each participant opens one WebSocket at ``/api/v1/live/{session_id}/socket`` on 
 instance the proxy sent it to. The socket announces the participant on the bus (presence with a
 TTL, refreshed while the socket is open), forwards the session channel's messages to the
 participant and publishes what the participant sends. The first message tells the participant
-which instance handles the session's media (its pin, :mod:`hub.instances`).
+which instance handles the session's media (its pin, :mod:`hub.instances`). Only the session's
+own people join: the hosts in its scope and the clerk and node of its record's branch
+(:func:`hub.sessions.service.joinable`); anyone else is told it does not exist.
 
 This is the route the WebRTC signalling will ride on: offers, answers and candidates are
 messages of the session channel (``{"type": "message", "body": {...}}``).
@@ -31,6 +33,7 @@ from common.service import CLOCK, DB, SESSION_AUTH
 from common.settings import HubSettings
 from common.web import RouteTable, current_principal
 from hub.instances import heartbeat, leave, pin_session
+from hub.sessions.service import joinable
 
 __all__ = ["INSTANCE", "InstanceRuntime", "install", "routes"]
 
@@ -162,6 +165,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
         raise Invalid("live.bad_session", N_("This live session name is not valid."))
     runtime = request.app[INSTANCE]
     principal = current_principal(request)
+    await joinable(request.app[DB], session_id, principal)
     member, channel = _member(principal), f"live:{session_id}"
     async with request.app[DB].transaction() as s:
         pin = await pin_session(

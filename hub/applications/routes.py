@@ -79,7 +79,9 @@ INTAKE = web.AppKey("intake", GroupCommit[service.Order, service.Opened])
 
 
 async def intake_ctx(app: web.Application) -> AsyncIterator[None]:
-    app[INTAKE] = GroupCommit(app[DB], service.open_applications, retry=(IntegrityError,))
+    db = app[DB]
+    lanes = 1 if db.is_sqlite else 4  # PostgreSQL flushes concurrent commits together
+    app[INTAKE] = GroupCommit(db, service.open_applications, lanes=lanes, retry=(IntegrityError,))
     yield
 
 

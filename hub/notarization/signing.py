@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Principal
@@ -43,8 +42,13 @@ from hub.notarization.service import (
 )
 from hub.pki import HubPki
 from hub.signatures.model import RequestState, check_pdf
-from hub.signatures.service import SignatureStep, advance, insert_request, load_request
-from hub.signatures.tables import signing_requests
+from hub.signatures.service import (
+    SignatureStep,
+    advance,
+    current_sha256,
+    insert_request,
+    load_request,
+)
 from hub.signing_step import Sign, seal_stamp, staff_stamp
 from signing.ca import Role as CaRole
 from signing.pades import Placement
@@ -151,15 +155,15 @@ async def _signed_step(
     store: MaterialStore,
     act_id: str,
     plan: _Signed,
+    check: Callable[[Any, Principal], None],
     *,
     actor: Principal,
     at: datetime,
-    check: Callable[[Any], None],
     sign: Sign,
 ) -> Any:
     async with db.transaction() as session:
         row = await load_act(session, act_id)
-        check(row)
+        check(row, actor)  # may this actor take the step on this act
         model.next_state(ActState(row.state), plan.step)
         request = await load_request(session, row.signing_request_id)
     if request.state != plan.before.value:
@@ -224,16 +228,7 @@ async def witness(
         ("signature.witnessed",),
         {"witness": actor.subject},
     )
-    return await _signed_step(
-        db,
-        store,
-        act_id,
-        plan,
-        actor=actor,
-        at=at,
-        check=lambda row: same_branch(row, actor),
-        sign=sign,
-    )
+    return await _signed_step(db, store, act_id, plan, same_branch, actor=actor, at=at, sign=sign)
 
 
 async def issue(
@@ -260,25 +255,11 @@ async def issue(
         ("signature.notarized", "signature.sealed"),
         {"certificate_sha256": _DIGEST, "issued_at": at},
     )
-    return await _signed_step(
-        db,
-        store,
-        act_id,
-        plan,
-        actor=actor,
-        at=at,
-        check=lambda row: assigned(row, actor),
-        sign=sign,
-    )
+    return await _signed_step(db, store, act_id, plan, assigned, actor=actor, at=at, sign=sign)
 
 
 async def current_document(session: AsyncSession, row: Any) -> str | None:
     """The hash of the certificate as signed so far (None before it was presented)."""
     if row.signing_request_id is None:
         return None
-    found = await session.scalar(
-        select(signing_requests.c.current_sha256).where(
-            signing_requests.c.id == row.signing_request_id
-        )
-    )
-    return str(found) if found else None
+    return await current_sha256(session, row.signing_request_id)

@@ -79,6 +79,7 @@ async def _reached(request: web.Request) -> str:
 async def open_session(request: web.Request) -> web.Response:
     body = await parse_body(request, OpenSession)
     actor = current_principal(request)
+    await service.require_assigned(request.app[DB], actor, kind=body.kind, number=body.case_id)
     session_id = secrets.token_hex(8)
     await service.open_session(
         request.app[DB],
@@ -150,7 +151,9 @@ def _rate_limited(request: web.Request, participant: str, receive: Receive, send
 
 @routes.get(
     "/api/sessions/{session_id}",
-    access=allow(Role.NOTARY, Role.MEDIATOR, Role.OFFICER, Role.AUDITOR, read_only=True),
+    access=allow(
+        Role.NOTARY, Role.MEDIATOR, Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, read_only=True
+    ),
     summary="A session with its recorded segments (hashes) and event log",
 )
 async def show(request: web.Request) -> web.Response:

@@ -32,6 +32,7 @@ __all__ = [
     "SignatureStep",
     "advance",
     "create_request",
+    "current_sha256",
     "insert_request",
     "load_request",
     "resident_id_of",
@@ -128,6 +129,14 @@ async def load_request(session: AsyncSession, request_id: str) -> Any:
     if row is None:
         raise NotFound("signing.no_request", N_("No such signing request."))
     return row
+
+
+async def current_sha256(session: AsyncSession, request_id: str) -> str | None:
+    """The hash of the request's document as signed so far (None for no such request)."""
+    found = await session.scalar(
+        select(signing_requests.c.current_sha256).where(signing_requests.c.id == request_id)
+    )
+    return str(found) if found else None
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,6 @@ TABLES_READ: set[tuple[str, str]] = {
     ("hub/notarization/service.py", "hub.accounts.tables"),
     ("hub/notarization/service.py", "hub.applications.tables"),
     ("hub/notarization/service.py", "hub.sessions.tables"),
-    ("hub/notarization/signing.py", "hub.signatures.tables"),
     ("hub/schedules/demo.py", "hub.accounts.tables"),
     ("hub/schedules/pages.py", "hub.accounts.tables"),
     ("hub/schedules/service.py", "hub.accounts.tables"),
