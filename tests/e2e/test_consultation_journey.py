@@ -23,6 +23,7 @@ from tests.e2e.browser_support import (
     HUB,
     REMOTE_VIDEO_PLAYING,
     Shots,
+    camera_browser,
     chromium_args,
     chromium_in,
     harness,
@@ -169,25 +170,16 @@ def test_the_consultation_session_on_janus(
     netns: str, janus_servers: dict[str, Any], tmp_path: Path
 ) -> None:
     """The part of the journey that uses the video session, with the hub's media on Janus."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    hub, faults = janus_servers["hub"], PageFaults()
-    video = still_video(tmp_path / "camera.y4m")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(chromium_in(netns, tmp_path)),
-            args=chromium_args(video, [hub]),
-            headless=True,
+    faults = PageFaults()
+    with camera_browser(netns, tmp_path, [janus_servers["hub"]]) as browser:
+        consultant, resident, card, desk, _status = book_and_meet(
+            browser, janus_servers, Shots(tmp_path), faults, []
         )
-        try:
-            consultant, resident, card, desk, _status = book_and_meet(
-                browser, janus_servers, Shots(tmp_path), faults, []
-            )
-            assert consultant.evaluate("window.qiaolinkMedia.plane") == "janus"
-            assert resident.evaluate("window.qiaolinkMedia.plane") == "janus"
-            consultant.goto(desk)
-            card.locator("form[action*='/end'] button").click()
-            expect(card.locator("textarea[name=answer_zh]")).to_be_visible()
-            faults.assert_none()
-        finally:
-            browser.close()
+        assert consultant.evaluate("window.qiaolinkMedia.plane") == "janus"
+        assert resident.evaluate("window.qiaolinkMedia.plane") == "janus"
+        consultant.goto(desk)
+        card.locator("form[action*='/end'] button").click()
+        expect(card.locator("textarea[name=answer_zh]")).to_be_visible()
+        faults.assert_none()

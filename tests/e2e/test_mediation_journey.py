@@ -28,6 +28,7 @@ from tests.e2e.browser_support import (
     REMOTE_VIDEO_PLAYING,
     ROOT,
     Shots,
+    camera_browser,
     challenge_video,
     chromium_args,
     chromium_in,
@@ -364,19 +365,12 @@ def test_the_mediation_session_on_janus(
     netns: str, janus_servers: dict[str, Any], tmp_path: Path
 ) -> None:
     """The part of the journey that uses the video session (four people), on Janus."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    video = still_video(tmp_path / "camera.y4m")
-    args = chromium_args(video, [janus_servers["hub"], janus_servers["node"]])
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(chromium_in(netns, tmp_path)), args=args, headless=True
-        )
-        try:
-            j = Journey(browser, janus_servers, Shots(tmp_path), video)
-            mediator, *_parties = _to_the_session_and_out(j, expect)
-            assert j.plane == "janus"
-            expect(mediator.locator("#next-step")).to_contain_text("起草")
-            j.faults.assert_none()
-        finally:
-            browser.close()
+    origins = [janus_servers["hub"], janus_servers["node"]]
+    with camera_browser(netns, tmp_path, origins) as browser:
+        j = Journey(browser, janus_servers, Shots(tmp_path), tmp_path / "camera.y4m")
+        mediator, *_parties = _to_the_session_and_out(j, expect)
+        assert j.plane == "janus"
+        expect(mediator.locator("#next-step")).to_contain_text("起草")
+        j.faults.assert_none()
