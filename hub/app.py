@@ -28,8 +28,8 @@ from hub.applications.routes import intake_ctx
 from hub.applications.routes import routes as application_routes
 from hub.applications.storage import STORE, MaterialStore
 from hub.auditlog import runtime as auditlog_runtime
-from hub.catalogue.routes import OFFICE_CONTACT
 from hub.catalogue.routes import routes as catalogue_routes
+from hub.catalogue.runtime import OFFICE_CONTACT
 from hub.catalogue.service import OfficeContact
 from hub.complaints.pages import page_routes as complaint_pages
 from hub.complaints.routes import COMPLAINT_STORE
@@ -41,7 +41,7 @@ from hub.govnet import runtime as govnet_runtime
 from hub.govnet.callbacks import routes as govnet_callback_routes
 from hub.govnet.ops import outbox_collector
 from hub.govnet.ops import routes as govnet_ops_routes
-from hub.govnet.service import STATUS_SINKS
+from hub.govnet.runtime import STATUS_SINKS
 from hub.mediation import install as install_mediation
 from hub.mediation import mediation_routes
 from hub.mediation.service import case_staff

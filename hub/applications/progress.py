@@ -19,7 +19,7 @@ from hub.applications import service
 from hub.applications.labels import NEXT_STEP, PROBLEM_LABELS, state_label
 from hub.applications.model import RatingLevel, State
 from hub.applications.queries import progress_view
-from hub.catalogue.service import OFFICE_CONTACT
+from hub.catalogue.runtime import OFFICE_CONTACT
 from hub.zone import hub_date
 
 __all__ = ["RATING_LABELS", "routes"]

@@ -8,9 +8,10 @@ from common.access import PUBLIC
 from common.errors import N_, Invalid
 from common.service import DB
 from common.web import RouteTable
-from hub.catalogue.service import OFFICE_CONTACT, categories, current_items, get_item
+from hub.catalogue.runtime import OFFICE_CONTACT
+from hub.catalogue.service import categories, current_items, get_item
 
-__all__ = ["OFFICE_CONTACT", "routes"]
+__all__ = ["routes"]
 
 routes = RouteTable()
 

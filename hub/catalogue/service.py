@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +16,6 @@ from hub.catalogue.model import CatalogueFile, guides, parse_catalogue
 from hub.catalogue.tables import ServiceItem
 
 __all__ = [
-    "OFFICE_CONTACT",
     "SHIPPED",
     "OfficeContact",
     "PublishReport",
@@ -46,9 +44,6 @@ class OfficeContact:
 
     def __str__(self) -> str:
         return f"{self.phone} · {self.email}"
-
-
-OFFICE_CONTACT = web.AppKey("office_contact", OfficeContact)
 
 
 @dataclass(frozen=True)

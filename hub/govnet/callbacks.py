@@ -18,8 +18,8 @@ from common.service import CLOCK, DB
 from common.web import RouteTable
 from hub.db import inbox_keys
 from hub.govnet.model import PlatformStatus, Source
-from hub.govnet.runtime import GOVNET
-from hub.govnet.service import STATUS_SINKS, apply_status
+from hub.govnet.runtime import GOVNET, STATUS_SINKS
+from hub.govnet.service import apply_status
 
 __all__ = ["routes"]
 

@@ -21,9 +21,12 @@ from common.settings import HubSettings
 from hub.db import outbox_messages
 from hub.govnet.client import GovnetClient, GovnetSender
 from hub.govnet.reconcile import reconcile_once
-from hub.govnet.service import DESTINATION, STATUS_SINKS, record_receipt
+from hub.govnet.service import DESTINATION, StatusSink, record_receipt
 
-__all__ = ["GOVNET", "GovnetRuntime", "install", "retry_policy"]
+__all__ = ["GOVNET", "STATUS_SINKS", "GovnetRuntime", "install", "retry_policy"]
+
+# who hears of every new platform status of a case (see hub.govnet.service.StatusSink)
+STATUS_SINKS: web.AppKey[list[StatusSink]] = web.AppKey("govnet_status_sinks")
 
 log = logging.getLogger("qiaolink.govnet")
 

@@ -4,7 +4,7 @@
   the message to the platform commits with the state change.
 * :class:`StatusSink` — implement it to hear of every new platform status of a case (from the
   submit answer, a callback or reconciliation), in the transaction that records it; register it
-  with ``app[STATUS_SINKS].append(sink)`` in the hub's ``create_app``.
+  with ``app[STATUS_SINKS].append(sink)`` (:mod:`hub.govnet.runtime`) in the hub's ``create_app``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from aiohttp import web
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +22,6 @@ from hub.govnet.tables import govnet_cases
 
 __all__ = [
     "DESTINATION",
-    "STATUS_SINKS",
     "StatusSink",
     "apply_status",
     "case_status",
@@ -40,9 +38,6 @@ class StatusSink(Protocol):
     ) -> None:
         """A status newer than any seen before for ``update.reference``; runs once per version."""
         ...
-
-
-STATUS_SINKS: web.AppKey[list[StatusSink]] = web.AppKey("govnet_status_sinks")
 
 
 async def forward_to_govnet(

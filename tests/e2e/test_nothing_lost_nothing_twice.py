@@ -35,8 +35,7 @@ from hub.applications.model import State
 from hub.applications.tables import Application
 from hub.db import outbox_messages as hub_outbox
 from hub.govnet.reconcile import reconcile_once
-from hub.govnet.runtime import GOVNET
-from hub.govnet.service import STATUS_SINKS
+from hub.govnet.runtime import GOVNET, STATUS_SINKS
 from hub.govnet.tables import govnet_cases
 from hub.seed import seed_database as seed_hub
 from overseas_node.db import outbox_messages as node_outbox

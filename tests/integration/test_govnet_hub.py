@@ -11,8 +11,8 @@ from sqlalchemy import select
 from common.httpsig import load_or_create_key, sign_request
 from hub.db import audit_events
 from hub.govnet.model import PlatformStatus
-from hub.govnet.runtime import GOVNET
-from hub.govnet.service import STATUS_SINKS, forward_to_govnet
+from hub.govnet.runtime import GOVNET, STATUS_SINKS
+from hub.govnet.service import forward_to_govnet
 from hub.govnet.tables import govnet_cases
 from tests.helpers import service_app
 

@@ -239,10 +239,12 @@ def service_problems() -> list[str]:
                     and node.value.id == "web"
                 ):
                     problems.append(f"{where}:{node.lineno}: takes a web.Request")
-            if file == "model.py":
-                for line, module, _ in _imports(path):
-                    if module.split(".")[0] in {"sqlalchemy", "aiohttp", "asyncio", "httpx"}:
-                        problems.append(f"{where}:{line}: rules import {module} (I/O)")
+            for line, module, _ in _imports(path):
+                top = module.split(".")[0]
+                if file == "model.py" and top in {"sqlalchemy", "aiohttp", "asyncio", "httpx"}:
+                    problems.append(f"{where}:{line}: rules import {module} (I/O)")
+                elif top == "aiohttp":  # an app key or a request belongs to the web layer
+                    problems.append(f"{where}:{line}: a service imports {module}")
     return problems
 
 
@@ -274,6 +276,9 @@ def test_rules_do_no_io_and_services_take_no_request() -> None:
         ("hub/x/views.py", "", "second name"),
         ("signing/y.py", "from common.errors import N_\n", "imports common.errors"),
         ("media/y.py", "import hub.db\n", "imports hub.db"),
+        ("hub/x/service.py", "from aiohttp import web\n", "a service imports aiohttp"),
+        ("hub/x/model.py", "import sqlalchemy\n", "rules import sqlalchemy"),
+        ("hub/x/service.py", "def f(r: web.Request): ...\n", "takes a web.Request"),
     ],
 )
 def test_the_walk_notices_a_bad_file(
@@ -290,7 +295,7 @@ def test_the_walk_notices_a_bad_file(
     monkeypatch.setattr(walk, "ROOT", tmp_path)
     monkeypatch.setattr(walk, "HUB", tmp_path / "hub")
     monkeypatch.setattr(walk, "EXPECTED", {"x": set()})
-    found = walk.shape_problems() + walk.library_problems()
+    found = walk.shape_problems() + walk.library_problems() + walk.service_problems()
     assert any(expected in p for p in found), found
 
 
