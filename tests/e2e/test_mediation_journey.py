@@ -162,7 +162,7 @@ def _kiosk_check(
     kiosk.locator("#k-resident-id").fill(f"resident:{document}")
     kiosk.locator("#k-act").fill(j.number)
     kiosk.locator("#k-code").fill(j.codes[name])
-    kiosk.get_by_role("button", name="Apri la verifica al chiosco").click()
+    kiosk.get_by_role("button", name="Apra la verifica al chiosco").click()
     kiosk.wait_for_url("**/kiosk/verify**")
     kiosk.locator("#k-begin").click()
     expect(kiosk.locator("#k-camera")).to_be_focused()  # the challenge is known
