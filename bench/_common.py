@@ -28,7 +28,7 @@ def start(
     args: list[str], port: int, env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([sys.executable, *args], cwd=cwd, env=env)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a busy shared machine starts slowly
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.access import Principal
 from common.db import UTCDateTime
 
-__all__ = ["audit_table", "canonical_entry", "leaf_hash", "record"]
+__all__ = ["audit_row", "audit_table", "canonical_entry", "leaf_hash", "record"]
 
 ENTRY_VERSION = 1
 
@@ -68,6 +68,32 @@ def leaf_hash(entry: bytes) -> bytes:
     return hashlib.sha256(b"\x00" + entry).digest()
 
 
+def audit_row(
+    *,
+    at: datetime,
+    actor: Principal | str,
+    action: str,
+    subject: str,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The row that records one decision: its canonical entry and the entry's leaf hash."""
+    name, role = (
+        (actor.subject, actor.role.value) if isinstance(actor, Principal) else (actor, "system")
+    )
+    entry = canonical_entry(
+        at=at, actor=name, actor_role=role, action=action, subject=subject, detail=detail or {}
+    )
+    return {
+        "at": at,
+        "actor": name,
+        "actor_role": role,
+        "action": action,
+        "subject": subject,
+        "entry": entry.decode(),
+        "leaf_hash": leaf_hash(entry),
+    }
+
+
 async def record(
     session: AsyncSession,
     table: Table,
@@ -79,22 +105,7 @@ async def record(
     detail: dict[str, Any] | None = None,
 ) -> bytes:
     """Record one decision in the caller's transaction; returns the entry's leaf hash."""
-    name, role = (
-        (actor.subject, actor.role.value) if isinstance(actor, Principal) else (actor, "system")
-    )
-    entry = canonical_entry(
-        at=at, actor=name, actor_role=role, action=action, subject=subject, detail=detail or {}
-    )
-    digest = leaf_hash(entry)
-    await session.execute(
-        insert(table).values(
-            at=at,
-            actor=name,
-            actor_role=role,
-            action=action,
-            subject=subject,
-            entry=entry.decode(),
-            leaf_hash=digest,
-        )
-    )
+    row = audit_row(at=at, actor=actor, action=action, subject=subject, detail=detail)
+    await session.execute(insert(table).values(row))
+    digest: bytes = row["leaf_hash"]
     return digest

@@ -58,7 +58,7 @@ async def _migrate(entry: ServiceEntry, settings: ServiceSettings, revision: str
     module = importlib.import_module(entry.module)
     engine = make_engine(settings.resolved_database_url())
     try:
-        await migrate(engine, module.MIGRATIONS, revision)
+        await migrate(engine, module.MIGRATIONS, revision, data_dir=settings.data_dir)
     finally:
         await engine.dispose()
 

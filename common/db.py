@@ -144,19 +144,30 @@ class Database:
         await self.engine.dispose()
 
 
-def _config(script_location: str, connection: Connection | None = None) -> Config:
+def _config(
+    script_location: str, connection: Connection | None = None, data_dir: Path | None = None
+) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", script_location)
     if connection is not None:
         cfg.attributes["connection"] = connection
+    if data_dir is not None:  # for steps that need the service's keys (sealing secrets)
+        cfg.attributes["data_dir"] = data_dir
     return cfg
 
 
-async def migrate(engine: AsyncEngine, script_location: str, revision: str = "heads") -> None:
-    """Upgrade to ``revision``; a revision starting with ``-`` or ``base`` downgrades."""
+async def migrate(
+    engine: AsyncEngine,
+    script_location: str,
+    revision: str = "heads",
+    *,
+    data_dir: Path | None = None,
+) -> None:
+    """Upgrade to ``revision``; a revision starting with ``-`` or ``base`` downgrades.
+    ``data_dir`` is the service's data directory, where a step finds the keys it needs."""
 
     def run(connection: Connection) -> None:
-        cfg = _config(script_location, connection)
+        cfg = _config(script_location, connection, data_dir)
         if revision == "base" or revision.startswith("-"):
             command.downgrade(cfg, revision)
         else:

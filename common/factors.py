@@ -5,6 +5,9 @@ confirms it with one code, and from then on signs in with password and code. A c
 once: its time step must be later than the last accepted one. Failed passwords and codes are
 counted per user name; after ``max_failures`` within ``lockout`` the account is locked for the
 rest of that window, whatever the password.
+
+The secret is sealed at rest (:mod:`common.secretbox`) under the service's key, with the
+account as associated data: the database alone, a backup or a leaked dump, yields no codes.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -30,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import Database, UTCDateTime
 from common.errors import N_, Conflict, DomainError
+from common.secretbox import SecretBox
 from signing.totp import TotpPolicy, enrol, hotp_code
 
 __all__ = [
@@ -47,6 +52,7 @@ __all__ = [
     "locked_error",
     "locked_out",
     "matching_step",
+    "sealed_for",
     "set_required",
     "start_enrolment",
     "use_code",
@@ -61,7 +67,7 @@ def factors_table(metadata: MetaData) -> Table:
         "staff_factors",
         metadata,
         Column("subject", String(64), primary_key=True),
-        Column("totp_secret", String(64), nullable=True),
+        Column("totp_secret_sealed", LargeBinary, nullable=True),
         Column("confirmed_at", UTCDateTime, nullable=True),
         Column("required", Boolean, nullable=False, default=False),
         Column("last_step", BigInteger, nullable=True),
@@ -109,12 +115,21 @@ def matching_step(
     return None
 
 
-async def load_factor(session: AsyncSession, t: SignInTables, subject: str) -> Factor:
+def sealed_for(subject: str) -> str:
+    """The associated data a staff secret is sealed with (never a resident's account name)."""
+    return f"staff:{subject}"
+
+
+async def load_factor(
+    session: AsyncSession, t: SignInTables, subject: str, box: SecretBox
+) -> Factor:
     f = t.factors
     row = (await session.execute(select(f).where(f.c.subject == subject))).first()
     if row is None:
         return Factor(None, False, False, None)
-    return Factor(row.totp_secret, row.confirmed_at is not None, row.required, row.last_step)
+    sealed = row.totp_secret_sealed
+    secret = None if sealed is None else box.unseal(sealed_for(subject), bytes(sealed))
+    return Factor(secret, row.confirmed_at is not None, row.required, row.last_step)
 
 
 async def _upsert(session: AsyncSession, t: SignInTables, subject: str, **values: object) -> None:
@@ -124,15 +139,18 @@ async def _upsert(session: AsyncSession, t: SignInTables, subject: str, **values
         await session.execute(insert(f).values(subject=subject, **{"required": False, **values}))
 
 
-async def start_enrolment(session: AsyncSession, t: SignInTables, subject: str) -> tuple[str, str]:
+async def start_enrolment(
+    session: AsyncSession, t: SignInTables, subject: str, box: SecretBox
+) -> tuple[str, str]:
     """A new (unconfirmed) secret; returns it and its otpauth URI."""
-    if (await load_factor(session, t, subject)).confirmed:
+    if (await load_factor(session, t, subject, box)).confirmed:
         raise Conflict(
             "second_factor.enrolled",
             N_("An authenticator app is already enrolled for this account."),
         )
     enrolment = enrol(subject, issuer="Qiaolink staff")
-    await _upsert(session, t, subject, totp_secret=enrolment.secret, confirmed_at=None)
+    sealed = box.seal(sealed_for(subject), enrolment.secret)
+    await _upsert(session, t, subject, totp_secret_sealed=sealed, confirmed_at=None)
     return enrolment.secret, enrolment.uri
 
 
@@ -155,9 +173,9 @@ async def use_code(
 
 
 async def confirm_enrolment(
-    session: AsyncSession, t: SignInTables, subject: str, code: str, at: datetime
+    session: AsyncSession, t: SignInTables, subject: str, box: SecretBox, code: str, at: datetime
 ) -> bool:
-    factor = await load_factor(session, t, subject)
+    factor = await load_factor(session, t, subject, box)
     if factor.secret is None or factor.confirmed:
         raise Conflict("second_factor.not_started", N_("Start the authenticator enrolment first."))
     if not await use_code(session, t, subject, factor, code, at):
@@ -167,11 +185,12 @@ async def confirm_enrolment(
 
 
 async def enrol_confirmed(
-    session: AsyncSession, t: SignInTables, subject: str, at: datetime
+    session: AsyncSession, t: SignInTables, subject: str, box: SecretBox, at: datetime
 ) -> str:
     """Enrol and confirm at once (demo seeding); returns the secret."""
     secret = enrol(subject, issuer="Qiaolink staff").secret
-    await _upsert(session, t, subject, totp_secret=secret, confirmed_at=at)
+    sealed = box.seal(sealed_for(subject), secret)
+    await _upsert(session, t, subject, totp_secret_sealed=sealed, confirmed_at=at)
     return secret
 
 
@@ -216,8 +235,9 @@ def locked_error(minutes: int) -> DomainError:
 
 
 async def enrol_demo(
-    db: Database, t: SignInTables, subjects: list[str], at: datetime
+    db: Database, t: SignInTables, subjects: list[str], at: datetime, box: SecretBox
 ) -> dict[str, str]:
-    """Demo seeding: every new account gets a confirmed authenticator; returns the secrets."""
+    """Demo seeding: every new account gets a confirmed authenticator; returns the secrets
+    (sealed with ``box``, the key of the service that will check the codes)."""
     async with db.transaction() as session:
-        return {s: await enrol_confirmed(session, t, s, at) for s in subjects}
+        return {s: await enrol_confirmed(session, t, s, box, at) for s in subjects}

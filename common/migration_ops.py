@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
+
+from common.factors import sealed_for
+from common.secretbox import SecretBox, service_box
 
 __all__ = [
     "create_audit_events",
@@ -12,6 +19,8 @@ __all__ = [
     "drop_audit_events",
     "drop_signin_security",
     "drop_staff_sessions",
+    "seal_staff_factors",
+    "unseal_staff_factors",
 ]
 
 
@@ -81,3 +90,50 @@ def drop_signin_security() -> None:
     op.drop_index("ix_signin_failures_subject", "signin_failures")
     op.drop_table("signin_failures")
     op.drop_table("staff_factors")
+
+
+_FACTORS = sa.table(
+    "staff_factors",
+    sa.column("subject", sa.String),
+    sa.column("totp_secret", sa.String),
+    sa.column("totp_secret_sealed", sa.LargeBinary),
+)
+
+
+def _rewrite_secrets(
+    source: str, target: str, change: Callable[[SecretBox, str, Any], Any]
+) -> None:
+    """Move every staff secret from column ``source`` to a new column ``target`` through
+    ``change``, then drop ``source``. The key is found and every value changed before any
+    column is touched: SQLite does not undo a column added in vain."""
+    t, bind = _FACTORS, op.get_bind()
+    rows = bind.execute(sa.select(t.c.subject, t.c[source]).where(t.c[source].is_not(None))).all()
+    box = _service_box(len(rows)) if rows else None
+    changed = [(subject, change(box, sealed_for(subject), value)) for subject, value in rows if box]
+    kind = sa.LargeBinary() if target == "totp_secret_sealed" else sa.String(64)
+    op.add_column("staff_factors", sa.Column(target, kind, nullable=True))
+    for subject, value in changed:
+        bind.execute(sa.update(t).where(t.c.subject == subject).values({target: value}))
+    with op.batch_alter_table("staff_factors") as batch:
+        batch.drop_column(source)
+
+
+def _service_box(rows: int) -> SecretBox:
+    data_dir = context.config.attributes.get("data_dir")
+    if data_dir is None:
+        raise RuntimeError(
+            f"staff_factors holds {rows} authenticator secrets to seal or open with the "
+            "service's key: run `qiaolink migrate`, which knows the data directory"
+        )
+    return service_box(Path(data_dir))
+
+
+def seal_staff_factors() -> None:
+    """Staff authenticator secrets, stored in clear until now, sealed under the service's key."""
+    _rewrite_secrets("totp_secret", "totp_secret_sealed", lambda box, owner, v: box.seal(owner, v))
+
+
+def unseal_staff_factors() -> None:
+    _rewrite_secrets(
+        "totp_secret_sealed", "totp_secret", lambda box, owner, v: box.unseal(owner, bytes(v))
+    )

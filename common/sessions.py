@@ -137,6 +137,9 @@ class SessionAuthenticator:
         self.db, self.table, self.clock = db, table, clock
         self.policy = policy or SessionPolicy()
         self._memory: dict[str, _Remembered] = {}
+        # one read of a session row at a time: requests that miss together share it
+        self._loading: dict[str, asyncio.Future[Principal | None]] = {}
+        self._evictions = 0  # a read that began before an eviction is not remembered
         self._bus: Bus | None = None
         self._echoes: dict[str, asyncio.Event] = {}
 
@@ -150,13 +153,23 @@ class SessionAuthenticator:
         if known is not None and now - known.checked_at < self.policy.remember:
             if self._live(known.created_at, known.last_seen_at, now):
                 return known.principal
-        return await self._load(digest, now)
+        loading = self._loading.get(digest)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load(digest, now))
+            self._loading[digest] = loading
+            loading.add_done_callback(lambda done: self._done_loading(digest, done))
+        return await asyncio.shield(loading)
+
+    def _done_loading(self, digest: str, done: asyncio.Future[Principal | None]) -> None:
+        if self._loading.get(digest) is done:
+            del self._loading[digest]
 
     def _live(self, created_at: datetime, last_seen_at: datetime, now: datetime) -> bool:
         return now - last_seen_at <= self.policy.idle and now - created_at <= self.policy.absolute
 
     async def _load(self, digest: str, now: datetime) -> Principal | None:
         self._memory.pop(digest, None)
+        evictions = self._evictions
         t = self.table
         async with self.db.transaction() as session:
             row = (await session.execute(select(t).where(t.c.token_hash == digest))).first()
@@ -174,6 +187,8 @@ class SessionAuthenticator:
             branch=row.branch,
             display_name=row.display_name,
         )
+        if evictions != self._evictions:  # revoked while we read: read again next time
+            return principal
         if len(self._memory) >= self.policy.remember_at_most:
             self._memory.pop(next(iter(self._memory)))  # the oldest entry
         self._memory[digest] = _Remembered(principal, row.created_at, last_seen, now)
@@ -192,6 +207,8 @@ class SessionAuthenticator:
 
     def _evict(self, message: dict[str, Any]) -> None:
         digest, subject = message.get("token_hash"), message.get("subject")
+        self._evictions += 1
+        self._loading.clear()  # reads under way may predate the revocation
         if isinstance(digest, str):
             self._memory.pop(digest, None)
         if isinstance(subject, str):

@@ -17,11 +17,13 @@ from common.factors import SignInTables
 from common.i18n import translate
 from common.passwords import verify_password
 from common.ratelimit import enforce
+from common.secretbox import SecretBox
 from common.service import CLOCK, DB, PAGES, SESSION_AUTH, SESSIONS, audit
 from common.sessions import SESSION_COOKIE, open_session, request_token
 from common.web import LOCALE, RouteTable, current_principal, parse_body, reached_over_https
 
 __all__ = [
+    "SIGNIN_BOX",
     "SIGNIN_TABLES",
     "STAFF_LOOKUP",
     "STAFF_ROLES",
@@ -45,6 +47,8 @@ STAFF_ROLES = (
 StaffLookup = Callable[[AsyncSession, str], Awaitable[tuple[str, Principal] | None]]
 STAFF_LOOKUP: web.AppKey[StaffLookup] = web.AppKey("staff_lookup")
 SIGNIN_TABLES = web.AppKey("signin_tables", SignInTables)
+# The service's key for the staff's authenticator secrets (``common.secretbox.service_box``).
+SIGNIN_BOX = web.AppKey("signin_box", SecretBox)
 # Each role's main page on this service: where signing in from the page leads when the person
 # was not on their way to somewhere else.
 ROLE_HOME: web.AppKey[dict[Role, str]] = web.AppKey("role_home")
@@ -104,7 +108,7 @@ async def _decide(
         await factors.add_failure(session, tables, name, now)
         await audit(request, session, "staff.sign_in_failed", subject, {"reason": "password"})
         return _bad_credentials()
-    factor = await factors.load_factor(session, tables, name)
+    factor = await factors.load_factor(session, tables, name, request.app[SIGNIN_BOX])
     if factor.confirmed:
         if not form.code:
             return DomainError(
@@ -242,7 +246,7 @@ def _factor_routes() -> RouteTable:
         me = _me(request)
         async with request.app[DB].transaction() as session:
             secret, uri = await factors.start_enrolment(
-                session, request.app[SIGNIN_TABLES], me.subject
+                session, request.app[SIGNIN_TABLES], me.subject, request.app[SIGNIN_BOX]
             )
             await audit(request, session, "staff.factor_started", f"staff:{me.subject}")
         return web.json_response(Enrolment(secret=secret, uri=uri).model_dump())
@@ -262,7 +266,7 @@ def _factor_routes() -> RouteTable:
         async with request.app[DB].transaction() as session:
             minutes = await factors.locked_out(session, tables, me.subject, now)
             ok = not minutes and await factors.confirm_enrolment(
-                session, tables, me.subject, body.code, now
+                session, tables, me.subject, request.app[SIGNIN_BOX], body.code, now
             )
             if ok:
                 await factors.clear_failures(session, tables, me.subject)

@@ -13,9 +13,10 @@ from common.clock import Clock
 from common.db import Database
 from common.httpsig import load_or_create_x25519_key
 from common.metrics import COLLECTORS
+from common.secretbox import service_box
 from common.service import CLOCK, DB, PAGES, ServiceSpec, build_app
 from common.settings import HubSettings
-from common.signin import ROLE_HOME, SIGNIN_TABLES, STAFF_LOOKUP, signin_routes
+from common.signin import ROLE_HOME, SIGNIN_BOX, SIGNIN_TABLES, STAFF_LOOKUP, signin_routes
 from common.web import AUTHENTICATOR, Authenticator, RouteTable
 from hub import notarization, presence
 from hub.accounts.nodes import NodeOrSession, NodeSignatures
@@ -23,6 +24,7 @@ from hub.accounts.service import lookup_staff
 from hub.applications.pages import routes as application_pages
 from hub.applications.platform import ApplicationStatusSink
 from hub.applications.progress import routes as progress_pages
+from hub.applications.routes import intake_ctx
 from hub.applications.routes import routes as application_routes
 from hub.applications.storage import STORE, MaterialStore
 from hub.auditlog import runtime as auditlog_runtime
@@ -139,7 +141,9 @@ def create_app(
         sessions=staff_sessions,
         extra_cleanup=[_node_signatures],
     )
+    app.cleanup_ctx.append(intake_ctx)  # applications opened together share a commit
     app[SIGNIN_TABLES] = signin_tables
+    app[SIGNIN_BOX] = service_box(settings.data_dir)  # staff authenticator secrets, sealed
     app[STAFF_LOOKUP] = lookup_staff
     app[ROLE_HOME] = HOME_PAGES
     app[STORE] = MaterialStore(settings.data_dir / "materials")

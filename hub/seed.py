@@ -13,6 +13,7 @@ from common.access import Role
 from common.db import Database
 from common.factors import enrol_demo
 from common.passwords import append_credentials, hash_password
+from common.secretbox import service_box
 from common.settings import HubSettings
 from hub.accounts.nodes import node_public_key, register_node
 from hub.accounts.tables import Office, Staff
@@ -105,7 +106,9 @@ async def seed(settings: HubSettings) -> str:
     try:
         now = datetime.now(UTC)
         created = await seed_database(db, now)
-        second_factors = await enrol_demo(db, signin_tables, list(created), now)
+        second_factors = await enrol_demo(
+            db, signin_tables, list(created), now, service_box(settings.data_dir)
+        )
         async with db.transaction() as session:
             applications = await seed_applications(
                 session, store=MaterialStore(settings.data_dir / "materials"), now=now

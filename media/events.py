@@ -28,6 +28,7 @@ __all__ = [
     "EventRefused",
     "LoggedEvent",
     "RequestSignature",
+    "SegmentClosed",
     "SessionEvent",
     "ShowPage",
     "check_may_post",
@@ -75,13 +76,19 @@ class Caption(_Event):
     lang: Literal["zh", "en", "it"]
 
 
-SessionEvent = Annotated[
-    ShowPage | RequestSignature | ConsentPrompt | ConsentAnswer | Caption,
-    Field(discriminator="kind"),
-]
-_EVENT: TypeAdapter[ShowPage | RequestSignature | ConsentPrompt | ConsentAnswer | Caption] = (
-    TypeAdapter(SessionEvent)
-)
+class SegmentClosed(_Event):
+    """The branch node closed a segment of its own recording: the hub keeps its hash in the
+    session's sealed log, so the branch's manifest can later be checked against it."""
+
+    kind: Literal["segment_closed"]
+    index: int = Field(ge=0, le=100_000)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    tracks: list[str] = Field(max_length=16)
+
+
+_Any = ShowPage | RequestSignature | ConsentPrompt | ConsentAnswer | Caption | SegmentClosed
+SessionEvent = Annotated[_Any, Field(discriminator="kind")]
+_EVENT: TypeAdapter[_Any] = TypeAdapter(SessionEvent)
 
 
 # Who may post which event kind into a session's sealed log. Staff lead the session: they show
@@ -95,6 +102,7 @@ MAY_POST: dict[str, frozenset[str]] = {
     "consent_prompt": STAFF,
     "consent_answer": ANSWERING,
     "caption": STAFF | ANSWERING,
+    "segment_closed": frozenset({"node"}),  # only a branch node announces its own recording
 }
 
 
@@ -110,9 +118,7 @@ def check_may_post(role: str, event: BaseModel) -> None:
         )
 
 
-def parse_event(
-    raw: str | bytes,
-) -> ShowPage | RequestSignature | ConsentPrompt | ConsentAnswer | Caption:
+def parse_event(raw: str | bytes) -> _Any:
     """One data-channel message as an event, or :class:`EventRefused`."""
     if len(raw) > MAX_EVENT_BYTES:
         raise EventRefused("media.event_too_large", N_("The event is too large."))

@@ -114,6 +114,15 @@ class Uplink:
         if channel is not None and channel.readyState == "open":
             channel.send(json.dumps(event, ensure_ascii=False))
             return True
+        return await self._on_socket(event)
+
+    async def announce(self, event: dict[str, Any]) -> bool:
+        """Send the node's own notice (a closed segment) to the hub on the signalling socket,
+        which is ordered with the socket's close, so a notice sent just before the session
+        ends is not lost with the data channel; ``False`` if the hub is unreachable now."""
+        return await self._on_socket(event)
+
+    async def _on_socket(self, event: dict[str, Any]) -> bool:
         if self._send is None or self.state != "up":
             return False
         try:

@@ -12,9 +12,10 @@ from common.access import PUBLIC, Role
 from common.auditlog import audit_log_routes, head_ctx
 from common.clock import Clock
 from common.db import Database
+from common.secretbox import service_box
 from common.service import CLOCK, DB, PAGES, ServiceSpec, build_app
 from common.settings import NodeSettings
-from common.signin import ROLE_HOME, SIGNIN_TABLES, STAFF_LOOKUP, signin_routes
+from common.signin import ROLE_HOME, SIGNIN_BOX, SIGNIN_TABLES, STAFF_LOOKUP, signin_routes
 from common.web import Authenticator, RouteTable
 from media.face import FaceEngine
 from overseas_node.accounts import lookup_for
@@ -131,6 +132,7 @@ def create_app(
     app.cleanup_ctx.append(intake_runtime.install(app, settings))
     app[SETTINGS] = settings
     app[SIGNIN_TABLES] = signin_tables
+    app[SIGNIN_BOX] = service_box(settings.data_dir)  # staff authenticator secrets, sealed
     app[STAFF_LOOKUP] = lookup_for(settings.branch_code)
     app[ROLE_HOME] = {Role.CLERK: "/intake"}
     session_routes.setup(app, settings.data_dir, settings.hub_url)

@@ -13,6 +13,7 @@ from common.db import Database
 from common.factors import enrol_demo
 from common.httpsig import load_or_create_key
 from common.passwords import append_credentials, hash_password
+from common.secretbox import service_box
 from common.settings import NodeSettings
 from overseas_node.accounts import NodeStaff
 from overseas_node.db import signin_tables
@@ -52,7 +53,9 @@ async def seed(settings: NodeSettings) -> str:
     try:
         now = datetime.now(UTC)
         created = await seed_database(db, now)
-        second_factors = await enrol_demo(db, signin_tables, list(created), now)
+        second_factors = await enrol_demo(
+            db, signin_tables, list(created), now, service_box(settings.data_dir)
+        )
         hub_key(settings)  # the key this node signs its calls to the hub with
     finally:
         await db.close()

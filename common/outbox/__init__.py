@@ -6,7 +6,7 @@ the outcome.
 """
 
 from common.outbox.model import MessageState, NextStep, RetryPolicy, SendOutcome
-from common.outbox.relay import DeliveryHook, Relay, Sender
+from common.outbox.relay import DeliveryHook, Relay, Sender, hook_by_kind
 from common.outbox.store import (
     DeadLetter,
     DestinationStats,
@@ -36,6 +36,7 @@ __all__ = [
     "claim_due",
     "dead_letters",
     "enqueue",
+    "hook_by_kind",
     "inbox_table",
     "outbox_table",
     "queue_stats",

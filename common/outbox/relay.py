@@ -22,7 +22,7 @@ from common.logs import REQUEST_ID, adopt_request_id
 from common.outbox.model import MessageState, RetryPolicy, SendOutcome, after_attempt
 from common.outbox.store import OutboxMessage, claim_due, finish, requeue
 
-__all__ = ["DeliveryHook", "Relay", "Sender"]
+__all__ = ["DeliveryHook", "Relay", "Sender", "hook_by_kind"]
 
 log = logging.getLogger("qiaolink.outbox")
 
@@ -40,6 +40,17 @@ class DeliveryHook(Protocol):
     async def __call__(
         self, session: AsyncSession, message: OutboxMessage, receipt: dict[str, object]
     ) -> None: ...
+
+
+def hook_by_kind(kinds: Mapping[str, DeliveryHook], other: DeliveryHook) -> DeliveryHook:
+    """One hook for a destination that receives several kinds of message."""
+
+    async def hook(
+        session: AsyncSession, message: OutboxMessage, receipt: dict[str, object]
+    ) -> None:
+        await kinds.get(message.kind, other)(session, message, receipt)
+
+    return hook
 
 
 class Relay:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from common.access import PUBLIC, Principal, Role, Scope, allow
 from common.errors import N_, Invalid
+from common.groupcommit import GroupCommit
 from common.service import CLOCK, DB
 from common.uploads import inspect_upload, read_multipart
 from common.web import RouteTable, current_principal, parse_body
@@ -21,7 +23,7 @@ from hub.applications.schemas import ResidentIn
 from hub.applications.storage import STORE
 from hub.zone import hub_zone
 
-__all__ = ["routes"]
+__all__ = ["intake_ctx", "routes"]
 
 routes = RouteTable()
 CLERKS = allow(Role.CLERK, Role.NODE, scope=Scope.OWN_BRANCH)
@@ -74,30 +76,30 @@ def _today(request: web.Request) -> Any:
     return request.app[CLOCK].now().astimezone(hub_zone()).date()
 
 
-NUMBER_ATTEMPTS = 3
+# Applications opened at the same moment share one commit (see common.groupcommit); a random
+# number already taken (rarely) makes that application alone be opened again with a new one.
+INTAKE = web.AppKey("intake", GroupCommit[service.Order, service.Opened])
+
+
+async def intake_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[INTAKE] = GroupCommit(app[DB], service.open_applications, retry=(IntegrityError,))
+    yield
 
 
 async def _opened(
     request: web.Request, body: OpenApplication, actor: Principal, branch: str
 ) -> web.Response:
-    now = request.app[CLOCK].now()
-    for attempt in range(NUMBER_ATTEMPTS):
-        try:
-            async with request.app[DB].transaction() as session:
-                app, code = await service.open_application(
-                    session,
-                    item_code=body.item_code,
-                    resident=service.Resident(**body.resident.model_dump()),
-                    actor=actor,
-                    branch=branch,
-                    now=now,
-                )
-            break
-        except IntegrityError:  # the random number was taken (rarely): draw another
-            if attempt == NUMBER_ATTEMPTS - 1:
-                raise
+    order = service.Order(
+        item_code=body.item_code,
+        resident=service.Resident(**body.resident.model_dump()),
+        actor=actor,
+        branch=branch,
+        now=request.app[CLOCK].now(),
+    )
+    opened = await request.app[INTAKE].submit(order)
     return web.json_response(
-        {"number": app.number, "query_code": code, "state": app.state}, status=201
+        {"number": opened.number, "query_code": opened.query_code, "state": State.DRAFT.value},
+        status=201,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Principal, Role, Scope
-from common.audit import record
+from common.audit import audit_row, record
 from common.errors import N_, Conflict, Invalid, NotFound
 from common.numbers import hash_query_code, new_number, new_query_code
 from common.uploads import Upload, mark_checked
@@ -36,12 +37,14 @@ from hub.applications.tables import (
     Rating,
 )
 from hub.calendars.service import working_days
-from hub.catalogue.service import get_item, item_version
+from hub.catalogue.service import current_versions, get_item, item_version, unknown_item
 from hub.db import audit_events
 from hub.govnet.service import forward_to_govnet
 from hub.zone import hub_zone
 
 __all__ = [
+    "Opened",
+    "Order",
     "Resident",
     "accept",
     "advance",
@@ -51,6 +54,7 @@ __all__ = [
     "load_for",
     "material_states",
     "open_application",
+    "open_applications",
     "rate",
     "reject",
     "return_for_correction",
@@ -121,6 +125,47 @@ async def _transition(
     await audit_decision(session, actor, now, f"application.{target.value}", app, note)
 
 
+def _application_row(
+    *,
+    number: str,
+    query_code_hash: str,
+    item_code: str,
+    version: int,
+    resident: Resident,
+    actor: Principal,
+    branch: str,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "number": number,
+        "query_code_hash": query_code_hash,
+        "item_code": item_code,
+        "item_version": version,
+        "branch": branch,
+        "owner": actor.subject,
+        "resident_name": resident.name,
+        "resident_document": resident.document,
+        "resident_country": resident.country,
+        "resident_zone": resident.zone,
+        "resident_lang": resident.lang,
+        "state": State.DRAFT.value,
+        "created_at": now,
+    }
+
+
+def _opened_event(
+    application_id: int, actor: Principal, now: datetime, note: Any
+) -> dict[str, Any]:
+    return {
+        "application_id": application_id,
+        "at": now,
+        "actor": actor.subject,
+        "from_state": None,
+        "to_state": State.DRAFT.value,
+        "note": note,
+    }
+
+
 async def open_application(
     session: AsyncSession,
     *,
@@ -139,37 +184,93 @@ async def open_application(
     transaction, which costs nothing on the way every other request takes."""
     version = await item_version(session, item_code, taken_in.item_version if taken_in else None)
     query_code = "" if taken_in else new_query_code()
-    number = taken_in.number if taken_in else new_number(branch, now)
     app = Application(
-        number=number,
-        query_code_hash=taken_in.query_code_hash if taken_in else hash_query_code(query_code),
-        item_code=item_code,
-        item_version=version,
-        branch=branch,
-        owner=actor.subject,
-        resident_name=resident.name,
-        resident_document=resident.document,
-        resident_country=resident.country,
-        resident_zone=resident.zone,
-        resident_lang=resident.lang,
-        state=State.DRAFT.value,
-        created_at=now,
+        **_application_row(
+            number=taken_in.number if taken_in else new_number(branch, now),
+            query_code_hash=taken_in.query_code_hash if taken_in else hash_query_code(query_code),
+            item_code=item_code,
+            version=version,
+            resident=resident,
+            actor=actor,
+            branch=branch,
+            now=now,
+        )
     )
     session.add(app)
     await session.flush()
     note = {"item": item_code, "version": version}
-    await session.execute(
-        insert(ApplicationEvent).values(
-            application_id=app.id,
-            at=now,
-            actor=actor.subject,
-            from_state=None,
-            to_state=State.DRAFT.value,
-            note=note,
-        )
-    )
+    await session.execute(insert(ApplicationEvent).values(_opened_event(app.id, actor, now, note)))
     await audit_decision(session, actor, now, "application.opened", app, note)
     return app, query_code
+
+
+@dataclass(frozen=True)
+class Order:
+    """One application to open, as the intake routes receive it."""
+
+    item_code: str
+    resident: Resident
+    actor: Principal
+    branch: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Opened:
+    number: str
+    query_code: str
+
+
+async def open_applications(
+    session: AsyncSession, orders: Sequence[Order]
+) -> list[Opened | Exception]:
+    """Open several drafts at once, with one statement per table (a batch of the group commit
+    in ``hub.applications.routes``); the rows are those :func:`open_application` writes. An
+    order naming an unknown item is refused alone."""
+    versions = await current_versions(session, {o.item_code for o in orders})
+    outcomes: list[Opened | Exception] = []
+    rows: list[dict[str, Any]] = []
+    taken: list[tuple[Order, int]] = []
+    for order in orders:
+        version = versions.get(order.item_code)
+        if version is None:
+            outcomes.append(unknown_item(order.item_code))
+            continue
+        code = new_query_code()
+        row = _application_row(
+            number=new_number(order.branch, order.now),
+            query_code_hash=hash_query_code(code),
+            item_code=order.item_code,
+            version=version,
+            resident=order.resident,
+            actor=order.actor,
+            branch=order.branch,
+            now=order.now,
+        )
+        rows.append(row)
+        taken.append((order, version))
+        outcomes.append(Opened(row["number"], code))
+    if not rows:
+        return outcomes
+    ids = await session.scalars(
+        insert(Application).returning(Application.id, sort_by_parameter_order=True), rows
+    )
+    events, audits = [], []
+    for application_id, row, (order, version) in zip(ids, rows, taken, strict=True):
+        note = {"item": order.item_code, "version": version}
+        events.append(_opened_event(application_id, order.actor, order.now, note))
+        audits.append(
+            audit_row(
+                at=order.now,
+                actor=order.actor,
+                action="application.opened",
+                subject=f"application:{row['number']}",
+                detail=note,
+            )
+        )
+    await session.execute(insert(ApplicationEvent), events)
+    await session.execute(insert(audit_events), audits)
+    return outcomes
 
 
 def visible_to(app: Application, principal: Principal, scope: Scope) -> bool:

@@ -23,12 +23,14 @@ __all__ = [
     "PublishReport",
     "categories",
     "current_items",
+    "current_versions",
     "get_item",
     "item_version",
     "publish",
     "publish_catalogue",
     "read_catalogue",
     "seed_catalogue",
+    "unknown_item",
 ]
 
 # the first batch of 59 items, as the branch offers them
@@ -88,10 +90,22 @@ async def _one(session: AsyncSession, column: Any, code: str, version: int | Non
     )
     found = await session.scalar(query)
     if found is None:
-        raise NotFound(
-            "catalogue.unknown_item", N_("No service item {code}."), params={"code": code}
-        )
+        raise unknown_item(code)
     return found
+
+
+def unknown_item(code: str) -> NotFound:
+    return NotFound("catalogue.unknown_item", N_("No service item {code}."), params={"code": code})
+
+
+async def current_versions(session: AsyncSession, codes: set[str]) -> dict[str, int]:
+    """The current version of each item of ``codes`` that exists (one query for a batch)."""
+    rows = await session.execute(
+        select(ServiceItem.code, ServiceItem.version).where(
+            ServiceItem.code.in_(codes), ServiceItem.current.is_(True)
+        )
+    )
+    return {code: int(version) for code, version in rows}
 
 
 async def get_item(session: AsyncSession, code: str, version: int | None = None) -> ServiceItem:

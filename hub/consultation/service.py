@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Principal, Role
 from common.db import Database
-from common.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from common.errors import N_, Conflict, Invalid, NotFound
 from common.i18n import translate
 from common.numbers import hash_query_code, new_query_code
 from hub.accounts.tables import Staff
@@ -196,12 +196,10 @@ def timeline(c: Consultation, booking: Booking) -> Timeline:
 
 
 def require_consultant(c: Consultation, actor: Principal) -> None:
-    """Scope ASSIGNED: only the consultant the resident booked acts on the consultation."""
+    """Scope ASSIGNED: only the consultant the resident booked acts on the consultation; to
+    anyone else it does not exist (404), as a consultation of another branch."""
     if c.consultant != actor.subject:
-        raise Forbidden(
-            "consultation.not_yours",
-            N_("Only the consultant of this consultation may do this."),
-        )
+        raise _not_found(c.number)
 
 
 def check_open(c: Consultation, booking: Booking, actor: Principal, now: datetime) -> None:

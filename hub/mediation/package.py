@@ -45,9 +45,10 @@ def _agreement(f: CaseFile) -> Any:
 
 async def _recordings(
     request: web.Request, f: CaseFile
-) -> tuple[list[PackageFile], list[dict[str, Any]]]:
+) -> tuple[list[PackageFile], list[dict[str, Any]], list[dict[str, Any]]]:
     files: list[PackageFile] = []
     entries: list[dict[str, Any]] = []
+    crosschecks: list[dict[str, Any]] = []
     root = request.app[LIVE].recordings
     for held in f.sessions:
         found = await video.load_session(request.app[DB], held.video_session)
@@ -71,7 +72,33 @@ async def _recordings(
                     "plain_sha256": seg["sha256"],
                 }
             )
-    return files, entries
+        files += _crosscheck(held.video_session, found, crosschecks)
+    return files, entries, crosschecks
+
+
+def _crosscheck(
+    session_id: str, found: dict[str, Any], entries: list[dict[str, Any]]
+) -> list[PackageFile]:
+    """Both recordings' manifests of a session side by side, with how they compared (the
+    branch's also sits in the audited entries, with its inclusion proof)."""
+    check = found.get("crosscheck")
+    if check is None:
+        return []
+    base = f"recordings/{session_id}"
+    hub = {"session_id": session_id, "segments": found["segments"]}
+    entries.append(
+        {
+            "session": session_id,
+            "hub_manifest": f"{base}/hub-manifest.json",
+            "branch_manifest": f"{base}/branch-manifest.json",
+            "agree": check["agree"],
+            "disagreements": check["disagreements"],
+        }
+    )
+    return [
+        PackageFile(f"{base}/hub-manifest.json", canonical(hub)),
+        PackageFile(f"{base}/branch-manifest.json", canonical(check["branch_manifest"])),
+    ]
 
 
 async def _proofs(request: web.Request, f: CaseFile) -> tuple[dict[str, Any], str]:
@@ -149,7 +176,7 @@ async def _contents(request: web.Request, f: CaseFile) -> tuple[list[PackageFile
         PackageFile("agreement/agreement.pdf", store.get(doc.current_sha256)),
         PackageFile("agreement/agreement.txt", doc.text.encode()),
     ]
-    recordings, rec_entries = await _recordings(request, f)
+    recordings, rec_entries, crosschecks = await _recordings(request, f)
     identity, consents, key_ids = [], [], set()
     for sig in f.signatures_of(doc):
         if sig.consent is None or sig.face_decision is None:
@@ -184,6 +211,7 @@ async def _contents(request: web.Request, f: CaseFile) -> tuple[list[PackageFile
             "resident_signatures": len(doc.signers),
         },
         "recordings": rec_entries,
+        "recording_crosschecks": crosschecks,
         "identity": identity,
         "consents": consents,
         "node_keys": await _node_keys(request, key_ids),

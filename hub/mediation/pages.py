@@ -30,6 +30,7 @@ from hub.mediation.routes import (
 )
 from hub.mediation.schemas import staff_view
 from hub.mediation.tables import SignedPackage
+from hub.sessions import service as video
 
 __all__ = ["case_response", "form_step", "message", "page_routes"]
 
@@ -117,6 +118,9 @@ async def case_response(
         replaced=replaced,
         running=running,
         statements=statements,
+        recording_flags=await video.recording_flags(
+            request.app[DB], [s.video_session for s in view["session_rows"]]
+        ),
         mine=mine,
         error=error,
         invitation=invitation,

@@ -20,6 +20,7 @@ from common.service import CLOCK, DB
 from common.web import RouteTable
 from hub.applications.storage import STORE
 from hub.nodelink.service import IntakeMessage, apply_intake
+from hub.sessions.crosscheck import MANIFEST_KIND, BranchManifest, check_branch_manifest
 from signing.sealed import InMemoryReplayStore, ReplayStore, open_sealed
 
 __all__ = ["HUB_NAME", "NODELINK", "NodeLink", "routes"]
@@ -77,10 +78,19 @@ async def inbox(request: web.Request) -> web.Response:
     )
     try:
         envelope = json.loads(opened.plaintext)
-        message = IntakeMessage.model_validate(envelope["message"])
+        if opened.kind == MANIFEST_KIND:
+            manifest = BranchManifest.model_validate(envelope["message"])
+        else:
+            message = IntakeMessage.model_validate(envelope["message"])
         key = str(envelope["key"])
     except (ValueError, KeyError, TypeError, ValidationError):
         raise Invalid("nodelink.malformed", N_("The node's message is malformed.")) from None
+    if opened.kind == MANIFEST_KIND:  # after a session: the branch's recording, cross-checked
+        async with request.app[DB].transaction() as session:
+            answer = await check_branch_manifest(
+                session, sender=opened.sender, manifest=manifest, now=now
+            )
+        return web.json_response(answer)
     store = request.app[STORE]
     written: list[str] = []
     try:

@@ -19,6 +19,7 @@ from hub.notarization import archive, desk, service, signing
 from hub.notarization.archive import act_view
 from hub.notarization.model import KINDS
 from hub.notarization.routes import principal
+from hub.sessions import service as video
 from hub.sessions.page import session_page_context
 from hub.zone import hub_zone
 
@@ -181,6 +182,11 @@ async def notary_act(request: web.Request) -> web.Response:
         next_steps=NOTARY_NEXT,
         act=act,
         stage=stage_of(act),
+        recording_flag=(
+            await video.recording_flags(request.app[DB], [act["video_session_id"]])
+        ).get(act["video_session_id"])
+        if act["video_session_id"]
+        else None,
         **session_page_context(request, people, live=live),
     )
 

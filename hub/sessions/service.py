@@ -22,12 +22,17 @@ from media import LoggedEvent, Segment
 
 __all__ = [
     "add_segment",
+    "audit_details",
+    "crosscheck_of",
     "end_session",
     "load_session",
     "log_event",
     "open_session",
     "plane_failed",
     "reachable",
+    "record_offices",
+    "recording_flags",
+    "session_record",
     "streams_sealed",
     "subject",
 ]
@@ -89,6 +94,11 @@ async def _record_staff(tx: Any, kind: str, number: str) -> tuple[set[str], set[
         c = await tx.scalar(select(Consultation).where(Consultation.number == number))
         return ({c.consultant}, {c.branch}) if c is not None else (set(), set())
     return set(), set()
+
+
+async def record_offices(tx: Any, kind: str, number: str) -> set[str]:
+    """The offices the session's case or act belongs to (empty if it names none we hold)."""
+    return (await _record_staff(tx, kind, number))[1]
 
 
 async def reachable(db: Database, session_id: str, principal: Principal) -> VideoSession:
@@ -229,38 +239,81 @@ async def end_session(db: Database, *, at: datetime, actor: Principal, session_i
 async def load_session(db: Database, session_id: str) -> dict[str, Any]:
     """The session, its segments and its event log, for the case file."""
     async with db.transaction() as tx:
-        session = await _open_session(tx, session_id)
-        segments = (
-            await tx.scalars(
-                select(RecordedSegment)
-                .where(RecordedSegment.session_id == session_id)
-                .order_by(RecordedSegment.idx)
-            )
-        ).all()
-        events = (
-            await tx.execute(
-                select(audit_events.c.entry)
-                .where(audit_events.c.subject == subject(session_id))
-                .where(audit_events.c.action == "media.event")
-                .order_by(audit_events.c.id)
-            )
-        ).scalars()
-        return {
-            "session_id": session.id,
-            "case_id": session.case_id,
-            "kind": session.kind,
-            "state": session.state,
-            "created_at": session.created_at.isoformat(),
-            "ended_at": session.ended_at.isoformat() if session.ended_at else None,
-            "segments": [
-                {
-                    "index": s.idx,
-                    "file": s.file_name,
-                    "sha256": s.sha256,
-                    "tracks": json.loads(s.tracks),
-                    "frames": s.frames,
-                }
-                for s in segments
-            ],
-            "events": [json.loads(e)["detail"] for e in events],
-        }
+        return await session_record(tx, session_id)
+
+
+async def session_record(tx: Any, session_id: str) -> dict[str, Any]:
+    """:func:`load_session` in the caller's transaction, with the branch's manifest of it and
+    how that compared with the hub's witness (``crosscheck``, ``None`` until it arrives)."""
+    session = await _open_session(tx, session_id)
+    segments = (
+        await tx.scalars(
+            select(RecordedSegment)
+            .where(RecordedSegment.session_id == session_id)
+            .order_by(RecordedSegment.idx)
+        )
+    ).all()
+    events = (
+        await tx.execute(
+            select(audit_events.c.entry)
+            .where(audit_events.c.subject == subject(session_id))
+            .where(audit_events.c.action == "media.event")
+            .order_by(audit_events.c.id)
+        )
+    ).scalars()
+    return {
+        "session_id": session.id,
+        "case_id": session.case_id,
+        "kind": session.kind,
+        "state": session.state,
+        "created_at": session.created_at.isoformat(),
+        "ended_at": session.ended_at.isoformat() if session.ended_at else None,
+        "segments": [
+            {
+                "index": s.idx,
+                "file": s.file_name,
+                "sha256": s.sha256,
+                "tracks": json.loads(s.tracks),
+                "frames": s.frames,
+            }
+            for s in segments
+        ],
+        "events": [json.loads(e)["detail"] for e in events],
+        "crosscheck": await crosscheck_of(tx, session_id),
+    }
+
+
+async def audit_details(tx: Any, session_id: str, action: str) -> list[dict[str, Any]]:
+    """The details of the session's audit entries of one action, oldest first."""
+    rows = await tx.execute(
+        select(audit_events.c.entry)
+        .where(audit_events.c.subject == subject(session_id))
+        .where(audit_events.c.action == action)
+        .order_by(audit_events.c.id)
+    )
+    return [json.loads(entry)["detail"] for entry in rows.scalars()]
+
+
+async def crosscheck_of(tx: Any, session_id: str) -> dict[str, Any] | None:
+    """The branch's manifest of the session and how it compared, or ``None`` if none came."""
+    manifests = await audit_details(tx, session_id, "media.branch_manifest")
+    if not manifests:
+        return None
+    flagged = await audit_details(tx, session_id, "media.recordings_disagree")
+    return {
+        "branch_manifest": manifests[0],
+        "agree": not flagged,
+        "disagreements": flagged[0]["disagreements"] if flagged else [],
+    }
+
+
+async def recording_flags(db: Database, session_ids: list[str]) -> dict[str, str]:
+    """For each session whose branch and hub recordings disagree, the segments at issue
+    (``"0, 2"``), for the act or case page."""
+    flags = {}
+    async with db.transaction() as tx:
+        for session_id in session_ids:
+            for flagged in await audit_details(tx, session_id, "media.recordings_disagree"):
+                indexes = sorted({int(d["index"]) for d in flagged["disagreements"]})
+                flags[session_id] = ", ".join(str(i) for i in indexes)
+    return flags

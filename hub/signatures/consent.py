@@ -4,11 +4,9 @@ node signed, checked against the node keys the hub registered."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,53 +15,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.audit import record
 from common.db import Database
 from common.errors import N_, Conflict, Forbidden, Invalid
+from common.secretbox import SecretBox
 from hub.db import audit_events
 from hub.signatures.tables import node_keys, totp_enrolments
 from media.face import SignedDecision, verify_decision
 from signing.ca import AUTHORIZATION_MAX_AGE
-from signing.envelope import aead_open, aead_seal
 from signing.primitives import load_ed25519_public
 from signing.totp import Enrolment, enrol
 
 __all__ = [
     "FaceOk",
     "Proof",
-    "SecretBox",
     "checked_face",
     "enrol_resident",
     "identity_proof",
     "secret_of",
 ]
-
-_V1 = b"\x01"
-
-
-@dataclass(frozen=True)
-class SecretBox:
-    """AES-256-GCM for TOTP secrets under a hub key in the data directory (account as aad)."""
-
-    key: bytes
-
-    @classmethod
-    def open(cls, path: Path) -> SecretBox:
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(os.urandom(32))
-        key = path.read_bytes()
-        if len(key) != 32:
-            raise ValueError(f"{path} must hold a 32-byte key")
-        return cls(key)
-
-    def seal(self, account: str, secret: str) -> bytes:
-        nonce = os.urandom(12)
-        return _V1 + nonce + aead_seal(self.key, nonce, secret.encode(), account.encode())
-
-    def unseal(self, account: str, sealed: bytes) -> str:
-        if sealed[:1] != _V1:
-            raise ValueError("unknown sealed-secret version")
-        return aead_open(self.key, sealed[1:13], sealed[13:], account.encode()).decode()
 
 
 class Proof(StrEnum):

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from common.secretbox import SecretBox, service_box
 from common.settings import HubSettings
 from hub.applications.storage import MaterialStore
-from hub.signatures.consent import SecretBox
 
 __all__ = ["SIGNATURES", "SignatureRuntime", "install"]
 
@@ -24,6 +24,6 @@ SIGNATURES = web.AppKey("signatures", SignatureRuntime)
 
 def install(app: web.Application, settings: HubSettings) -> None:
     app[SIGNATURES] = SignatureRuntime(
-        box=SecretBox.open(settings.data_dir / "keys" / "totp-secrets.key"),
+        box=service_box(settings.data_dir),
         store=MaterialStore(settings.data_dir / "signed"),
     )

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from common.filestore import FileStore
 from common.httpsig import load_or_create_key
-from common.outbox import Relay, RetryPolicy
+from common.outbox import Relay, RetryPolicy, hook_by_kind
 from common.service import CLOCK, DB
 from common.settings import NodeSettings
 from overseas_node.db import outbox_messages
@@ -23,6 +23,7 @@ from overseas_node.intake.link import HubLink, delivered, refusal_hook, run_link
 from overseas_node.intake.receipt import PROGRESS_URL
 from overseas_node.intake.routes import FILES, LINK
 from overseas_node.intake.service import HUB
+from overseas_node.sessions.crosscheck import MANIFEST_KIND, hub_answered, hub_refused
 
 __all__ = ["STATIC_DIR", "install"]
 
@@ -64,8 +65,12 @@ def install(app: web.Application, settings: NodeSettings) -> Callable[..., Any]:
                 clock=app[CLOCK],
                 policy=POLICY,
                 rng=random.Random(),
-                hooks={HUB: delivered},
-                dead_hooks={HUB: refusal_hook(app[CLOCK])},
+                hooks={HUB: hook_by_kind({MANIFEST_KIND: hub_answered(app[CLOCK])}, delivered)},
+                dead_hooks={
+                    HUB: hook_by_kind(
+                        {MANIFEST_KIND: hub_refused(app[CLOCK])}, refusal_hook(app[CLOCK])
+                    )
+                },
             )
             tasks = [
                 asyncio.create_task(relay.run(interval=settings.link_interval_s, stop=stop)),

@@ -3,6 +3,8 @@ node's own recording of its participant (kept even if the hub's recording fails)
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -28,7 +30,8 @@ from media import (
     Uplink,
 )
 from media.uplink import Close, Connect, Receive, Send
-from overseas_node.sessions import evidence
+from overseas_node.intake.service import HUB
+from overseas_node.sessions import crosscheck, evidence
 
 __all__ = ["KIOSK", "KioskSession", "KioskSessions", "kiosk_sessions_ctx"]
 
@@ -69,6 +72,10 @@ class KioskSessions:
             await evidence.segment_closed(
                 self.db, at=self.clock.now(), session_id=session_id, segment=segment
             )
+            if uplink is not None:  # the hub keeps the hash in its sealed log as a witness
+                notice = {"index": segment.index, "sha256": segment.sha256}
+                tracks = list(segment.tracks)
+                await uplink.announce({"kind": "segment_closed", **notice, "tracks": tracks})
 
         async def keep_event(entry: LoggedEvent) -> None:
             await evidence.event_logged(self.db, session_id=session_id, entry=entry)
@@ -127,10 +134,30 @@ class KioskSessions:
         return session
 
     async def end(self, session_id: str) -> list[Segment]:
+        """End at the branch: the recording is closed first, so its last segment is announced
+        to the hub while the uplink is still up; then the branch's manifest is queued."""
         session = self.get(session_id)
         del self.sessions[session_id]
-        await session.uplink.close()
-        return await session.room.close()
+        try:
+            segments = await session.room.close()
+        finally:
+            await session.uplink.close()
+        await self._send_manifest(session_id, session.uplink.peer.you or session.kiosk)
+        return segments
+
+    async def _send_manifest(self, session_id: str, participant: str) -> None:
+        manifest = await asyncio.get_running_loop().run_in_executor(
+            None,
+            functools.partial(
+                crosscheck.branch_manifest,
+                self.recordings / session_id,
+                session_id=session_id,
+                participant=participant,
+                segments=await evidence.segments_of(self.db, session_id),
+            ),
+        )
+        async with self.db.transaction() as tx:
+            await crosscheck.send_manifest(tx, hub=HUB, manifest=manifest, now=self.clock.now())
 
     async def close_all(self) -> None:
         for session_id in list(self.sessions):

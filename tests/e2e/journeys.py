@@ -25,6 +25,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from common.i18n import catalog_ids, translate
@@ -333,20 +334,33 @@ class Staff:
     secret: str
 
 
-async def seeded_staff(hub_db: Any | None, node_db: Any | None, now: datetime) -> dict[str, Staff]:
+async def seeded_staff(
+    hub_db: Any | None,
+    node_db: Any | None,
+    now: datetime,
+    *,
+    hub_dir: Path | None = None,
+    node_dir: Path | None = None,
+) -> dict[str, Staff]:
     """Seeds the demo staff of the hub and/or the node, each with a confirmed authenticator, as
-    `qiaolink seed` does; returns them by user name."""
+    `qiaolink seed` does (sealed under the key in that service's data directory); returns them
+    by user name."""
     from common.factors import enrol_demo
+    from common.secretbox import service_box
     from hub.db import signin_tables as hub_signin
     from hub.seed import seed_database as seed_hub
     from overseas_node.db import signin_tables as node_signin
     from overseas_node.seed import seed_database as seed_node
 
     staff: dict[str, Staff] = {}
-    for db, seed, tables in ((hub_db, seed_hub, hub_signin), (node_db, seed_node, node_signin)):
+    for db, seed, tables, data_dir in (
+        (hub_db, seed_hub, hub_signin, hub_dir),
+        (node_db, seed_node, node_signin, node_dir),
+    ):
         if db is None:
             continue
+        assert data_dir is not None, "the service's data directory holds its secrets' key"
         passwords = await seed(db, now)
-        secrets = await enrol_demo(db, tables, list(passwords), now)
+        secrets = await enrol_demo(db, tables, list(passwords), now, service_box(data_dir))
         staff.update({u: Staff(u, p, secrets[u]) for u, p in passwords.items()})
     return staff

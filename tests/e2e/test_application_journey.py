@@ -72,7 +72,9 @@ async def _world(aiohttp_server: Any, tmp_path: Path) -> tuple[dict[str, str], d
     hub_db = await migrated_database(hub_url, "hub:migrations")
     node_url = f"sqlite+aiosqlite:///{node_dir}/node.sqlite3"
     node_db = await migrated_database(node_url, "overseas_node:migrations")
-    staff = await seeded_staff(hub_db, node_db, datetime.now(UTC))
+    staff = await seeded_staff(
+        hub_db, node_db, datetime.now(UTC), hub_dir=hub_dir, node_dir=node_dir
+    )
     hub = create_hub(
         HubSettings(
             data_dir=hub_dir,

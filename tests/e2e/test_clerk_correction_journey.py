@@ -49,7 +49,8 @@ async def test_the_clerk_works_the_deficiency_notice_and_a_refusal(
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'node.sqlite3'}"
     linked = await linked_hub_and_node(url, aiohttp_server, aiohttp_client, tmp_path)
-    clerk = (await seeded_staff(None, linked.node_db, datetime.now(UTC)))["clerk.milan"]
+    staff = await seeded_staff(None, linked.node_db, datetime.now(UTC), node_dir=tmp_path / "node")
+    clerk = staff["clerk.milan"]
     base = str(linked.node.make_url("/")).rstrip("/")
     scan = tmp_path / "scan.png"
     scan.write_bytes(png_bytes())

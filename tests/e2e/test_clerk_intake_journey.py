@@ -40,7 +40,7 @@ async def test_the_clerk_takes_an_application_in_and_prints_the_receipt(
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'node.sqlite3'}"
     db = await migrated_database(url, "overseas_node:migrations")
-    clerk = (await seeded_staff(None, db, datetime.now(UTC)))["clerk.milan"]
+    clerk = (await seeded_staff(None, db, datetime.now(UTC), node_dir=tmp_path))["clerk.milan"]
     await copy_catalogue(db)
     settings = NodeSettings(
         data_dir=tmp_path, database_url=url, hub_url=f"http://127.0.0.1:{free_port()}"

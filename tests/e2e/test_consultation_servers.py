@@ -49,6 +49,7 @@ async def _next_free(db: Database, now: datetime) -> datetime:
 async def main(args: argparse.Namespace) -> None:
     import hub.app
     from common.factors import enrol_demo
+    from common.secretbox import service_box
     from hub.db import signin_tables
     from hub.seed import seed_database
 
@@ -60,7 +61,8 @@ async def main(args: argparse.Namespace) -> None:
     passwords = await seed_database(db, real)
     start = await _next_free(db, real)
     clock = OffsetClock(start - LEAD - real)
-    secrets = await enrol_demo(db, signin_tables, list(passwords), clock.now())
+    box = service_box(data / "hub")
+    secrets = await enrol_demo(db, signin_tables, list(passwords), clock.now(), box)
     app = hub.app.create_app(
         HubSettings(data_dir=data / "hub", public_url=url, outbox_relay_enabled=False),
         database=db,

@@ -73,10 +73,13 @@ async def _register_node_key(hub_db: Database, node_data: Path, now: datetime) -
         )
 
 
-async def _staff(db: Database, tables: Any, passwords: dict[str, str], now: datetime) -> Any:
+async def _staff(
+    db: Database, tables: Any, passwords: dict[str, str], now: datetime, data_dir: Path
+) -> Any:
     from common.factors import enrol_demo
+    from common.secretbox import service_box
 
-    secrets = await enrol_demo(db, tables, list(passwords), now)
+    secrets = await enrol_demo(db, tables, list(passwords), now, service_box(data_dir))
     return {u: {"password": p, "secret": secrets[u]} for u, p in passwords.items()}
 
 
@@ -96,7 +99,7 @@ async def main(args: argparse.Namespace) -> None:
     await migrate(hub_db.engine, hub.app.MIGRATIONS)
     await migrate(node_db.engine, overseas_node.app.MIGRATIONS)
     now = datetime.now(UTC)
-    hub_staff = await _staff(hub_db, hub_signin, await seed_hub(hub_db, now), now)
+    hub_staff = await _staff(hub_db, hub_signin, await seed_hub(hub_db, now), now, data / "hub")
     node_passwords = await seed_node(node_db, now)
     await _register_node_key(hub_db, data / "node", now)
     hub_app = hub.app.create_app(
@@ -114,7 +117,7 @@ async def main(args: argparse.Namespace) -> None:
     try:
         clerk, password = next(iter(node_passwords.items()))
         await _enrol_parties(node_url, clerk, password)
-        node_staff = await _staff(node_db, node_signin, node_passwords, now)
+        node_staff = await _staff(node_db, node_signin, node_passwords, now, data / "node")
         out = {
             "hub": hub_url,
             "node": node_url,

@@ -161,7 +161,7 @@ async def test_officer_resident_and_supervisor_do_their_jobs_in_the_browser(
 
     app, db = await service_app("hub", f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", tmp_path)
     now = datetime.now(UTC)
-    staff = await seeded_staff(db, None, now)
+    staff = await seeded_staff(db, None, now, hub_dir=tmp_path)
     async with db.transaction() as session:
         seeded = await seed_applications(
             session, store=MaterialStore(tmp_path / "materials"), now=now

@@ -33,7 +33,8 @@ async def test_refusal_pages_and_sign_out_at_a_shared_pc(
     from playwright.async_api import async_playwright
 
     app, db = await service_app("hub", f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", tmp_path)
-    officer = (await seeded_staff(db, None, datetime.now(UTC)))["officer.wz"]
+    staff = await seeded_staff(db, None, datetime.now(UTC), hub_dir=tmp_path)
+    officer = staff["officer.wz"]
     base = str((await aiohttp_client(app)).make_url("/")).rstrip("/")
     shots = Shots(tmp_path)
     async with async_playwright() as pw:

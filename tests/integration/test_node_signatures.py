@@ -104,3 +104,40 @@ async def test_a_forged_node_signature_is_refused_and_audited(
         ).all()
     assert len(rows) == 4
     assert all(r.actor == "anonymous" and "signature.refused" in r.entry for r in rows)
+
+
+async def test_a_signed_request_changed_in_flight_is_refused(
+    aiohttp_client, tmp_path: Path
+) -> None:
+    """A query added, the authority changed or the idempotency key swapped after signing: each
+    is refused, though method, path and body are as signed."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}"
+    client, db, clock = await _hub(aiohttp_client, url, tmp_path)
+    key = Ed25519PrivateKey.generate()
+    async with db.transaction() as session:
+        await register_node(session, node_keys, "MIL", key.public_key(), clock.now())
+    raw = json.dumps(BODY).encode()
+
+    def signed(path: str = "/api/applications", **extra: str) -> dict[str, str]:
+        headers = sign_request(
+            method="POST",
+            url=str(client.make_url(path)),
+            body=raw,
+            key=key,
+            key_id="node-MIL",
+            created=clock.now(),
+            headers={"Idempotency-Key": "intake-1", **extra},
+        )
+        return {**headers, "Content-Type": "application/json"}
+
+    async def send(path: str, headers: dict[str, str]) -> Any:
+        return await client.post(path, data=raw, headers=headers)
+
+    added_query = await send("/api/applications?x=1", signed())
+    other_host = await send("/api/applications", {**signed(), "Host": "hub.evil.example"})
+    other_key = await send("/api/applications", {**signed(), "Idempotency-Key": "intake-2"})
+    for changed in (added_query, other_host, other_key):
+        assert changed.status == 401, await changed.text()
+        assert (await changed.json())["code"] == "signature.refused"
+    as_signed = await send("/api/applications", signed())
+    assert as_signed.status == 201, await as_signed.text()

@@ -21,10 +21,10 @@ TITLES = {
         "en": "A consultation can be rated once its written answer is there.",
         "it": "Una consulenza si può valutare quando c'è la risposta scritta.",
     },
-    "consultation.not_yours": {
-        "zh": "只有负责此咨询的咨询员可以进行此操作。",
-        "en": "Only the consultant of this consultation may do this.",
-        "it": "Solo il consulente di questa consulenza può farlo.",
+    "consultation.not_found": {  # to a consultant it is not booked with, it does not exist
+        "zh": "没有编号为 {number} 的咨询。",
+        "en": "No consultation {number}.",
+        "it": "Nessuna consulenza {number}.",
     },
     "kb.empty_query": {
         "zh": "请输入一个词或几个汉字来搜索知识库。",
@@ -41,11 +41,11 @@ async def refused(resp: Any, status: int, code: str) -> dict[str, Any]:
     return problem  # type: ignore[no-any-return]
 
 
-async def in_three_languages(status: int, code: str, send: Any) -> None:
+async def in_three_languages(status: int, code: str, send: Any, **params: str) -> None:
     """The same refusal, titled in Chinese, English and Italian (``send(lang)`` asks)."""
     for lang, title in TITLES[code].items():
         problem = await refused(await send(lang), status, code)
-        assert problem["title"] == title, (lang, problem)
+        assert problem["title"] == title.format(**params), (lang, problem)
 
 
 async def plant_held(hub: Hub, number: str) -> None:
@@ -126,7 +126,7 @@ async def test_only_the_booked_consultant_holds_and_answers(hub: Hub) -> None:
     await refused(early, 409, "consultation.too_early")
     for user in ("lawyer.milan", "officer.wz"):
         resp = await hub.post(f"/api/consultations/{number}/session", user)
-        await refused(resp, 403, "consultation.not_yours")
+        await refused(resp, 404, "consultation.not_found")
     answer = {"answer": {"zh": "可以办理。"}}
 
     async def answer_as_other(lang: str) -> Any:
@@ -136,7 +136,7 @@ async def test_only_the_booked_consultant_holds_and_answers(hub: Hub) -> None:
             headers={**hub.headers["lawyer.milan"], "Accept-Language": lang},
         )
 
-    await in_three_languages(403, "consultation.not_yours", answer_as_other)
+    await in_three_languages(404, "consultation.not_found", answer_as_other, number=number)
     not_held = await hub.post(f"/api/consultations/{number}/answer", "lawyer.chen", answer)
     await refused(not_held, 409, "consultation.bad_transition")
     await plant_held(hub, number)
@@ -151,7 +151,7 @@ async def test_only_the_booked_consultant_holds_and_answers(hub: Hub) -> None:
     other = await hub.client.get(
         f"/api/consultations/{number}", headers=hub.headers["lawyer.milan"]
     )
-    await refused(other, 403, "consultation.not_yours")
+    await refused(other, 404, "consultation.not_found")
     audited = await (
         await hub.client.get(f"/api/consultations/{number}", headers=hub.headers["auditor.wz"])
     ).json()
@@ -176,7 +176,7 @@ async def test_publishing_needs_an_answer_and_no_trace_of_the_resident(hub: Hub)
     resp = await hub.post(f"/api/consultations/{number}/publish", "lawyer.chen", document)
     await refused(resp, 422, "kb.not_anonymous")
     resp = await hub.post(f"/api/consultations/{number}/publish", "lawyer.milan", question)
-    await refused(resp, 403, "consultation.not_yours")
+    await refused(resp, 404, "consultation.not_found")
     assert await hub.counts() == before
     by_supervisor = await hub.post(
         f"/api/consultations/{number}/publish", "supervisor.wz", question
