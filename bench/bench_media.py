@@ -4,9 +4,12 @@ costs on Janus against a two-party one. Bounded to about three minutes.
 
 Janus: the CPU time of the Janus process itself (utime + stime from /proc/PID/stat) while the
 sessions run, their load made by aiortc peers in a child process of this benchmark (outside
-Janus), each run's cost scaled to the full frame rate (when the load generators cannot keep
-30 fps on a busy machine, Janus forwards fewer packets). Several runs; the median and the
-spread are printed. Janus runs in a network namespace of its own (tests/janus_support.py).
+Janus). Those peers must keep the full rate on a busy shared machine, or Janus forwards fewer
+packets and its figure says nothing: each sends a 640×480 VP8 clip encoded once at start-up
+(``BITRATE``, a keyframe every two seconds, looped) and Opus frames encoded once, and counts
+the frames it receives without decoding them. The window opens once every party receives
+every other party's video, so set-up is not in it. Several runs; the median and the spread are
+printed. Janus runs in a network namespace of its own (tests/janus_support.py).
 
 Relay and bare peers: all in this one process, pinned to one CPU, on 127.0.0.1 (aioice's host
 lookup is patched here, as in the tests; the product never does this); sessions per core is the
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import fractions
 import json
 import os
 import statistics
@@ -30,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import aioice.ice
+import aiortc.rtcrtpreceiver
+import av
 import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.contrib.media import MediaRelay
@@ -39,7 +45,7 @@ from aiortc.mediastreams import (
     MediaStreamTrack,
     VideoStreamTrack,
 )
-from av import VideoFrame
+from av import AudioFrame, Packet, VideoFrame
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -55,6 +61,7 @@ from media.plane import SessionMedia
 
 FPS = 30
 MEASURE = 3.0  # seconds of steady state per level
+JANUS_WINDOW = 6.0  # seconds of Janus's CPU per run (its clock ticks at 10 ms: 0.17 % steps)
 KEEP = 0.85  # a level holds when every video keeps 85 % of its frame rate
 BUDGET = 25.0  # seconds per path for the capacity search
 
@@ -75,6 +82,7 @@ class Camera(VideoStreamTrack):
 class Counter:
     def __init__(self) -> None:
         self.frames = 0
+        self.per_track: dict[int, int] = {}  # frames received on each video track
         self.first = asyncio.get_running_loop().create_future()
         self.tasks: list[asyncio.Task[None]] = []
         self.peer: OfferingPeer | None = None  # the party's own peer, when it has one
@@ -96,6 +104,7 @@ class Counter:
                 while True:
                     await track.recv()
                     self.frames += 1
+                    self.per_track[id(track)] = self.per_track.get(id(track), 0) + 1
                     if not self.first.done():
                         self.first.set_result(None)
 
@@ -141,14 +150,17 @@ async def our_pair(directory: Path, n: int) -> tuple[list[Counter], Callable[[],
     return await in_room(room, ("notary", "resident"))
 
 
+Sources = tuple[Callable[[], MediaStreamTrack], Callable[[], MediaStreamTrack]]
+
+
 async def in_room(
-    room: SessionMedia, names: tuple[str, ...]
+    room: SessionMedia, names: tuple[str, ...], sources: Sources = (AudioStreamTrack, Camera)
 ) -> tuple[list[Counter], Callable[[], Awaitable[None]]]:
-    """``names`` join ``room`` one after the other, each with a 640×480 camera; a counter of
-    the video each receives."""
+    """``names`` join ``room`` one after the other, each with a 640×480 camera (or what
+    ``sources`` make); a counter of the video each receives."""
     counters, tasks, peers = [], [], []
     for name in names:
-        audio, video, relay = AudioStreamTrack(), Camera(), MediaRelay()
+        audio, video, relay = sources[0](), sources[1](), MediaRelay()
         counter = Counter()
 
         async def on_remote(remotes: list[RemoteTrack], c: Counter = counter) -> None:
@@ -241,6 +253,85 @@ async def capacity(make: Callable[[int], Awaitable[tuple[list[Counter], Any]]]) 
 # --- Janus: its own CPU per session, load from peers outside it ---------------------------
 
 
+BITRATE = 1_500_000  # bits/s of each party's video, what a browser sends at 640×480
+
+
+def encoded_clip(frames: int = 2 * FPS) -> list[bytes]:
+    """``frames`` of a moving 640×480 picture in VP8 at ``BITRATE``, a keyframe first."""
+    codec = av.CodecContext.create("libvpx", "w")
+    codec.width, codec.height, codec.pix_fmt = 640, 480, "yuv420p"
+    codec.bit_rate, codec.gop_size = BITRATE, frames
+    codec.time_base = fractions.Fraction(1, FPS)
+    codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
+    ramp = np.tile(np.arange(640, dtype=np.uint8), (480, 1))
+    clip: list[bytes] = []
+    for i in range(frames):
+        picture = np.dstack([np.roll(ramp, 8 * i, axis=1), ramp[::-1], ramp])
+        frame = VideoFrame.from_ndarray(picture, format="rgb24").reformat(format="yuv420p")
+        frame.pts = i
+        clip.extend(bytes(p) for p in codec.encode(frame))
+    clip.extend(bytes(p) for p in codec.encode(None))
+    return clip
+
+
+def encoded_silence() -> bytes:
+    """One 20 ms Opus frame of silence, 48 kHz stereo."""
+    codec = av.CodecContext.create("libopus", "w")
+    codec.sample_rate, codec.layout, codec.format = 48000, "stereo", "s16"
+    frame = AudioFrame(format="s16", layout="stereo", samples=960)
+    for plane in frame.planes:
+        plane.update(bytes(plane.buffer_size))
+    frame.sample_rate, frame.pts = 48000, 0
+    return next(bytes(p) for p in codec.encode(frame))
+
+
+class Replay(MediaStreamTrack):
+    """Pre-encoded frames at their real rate: aiortc packs them without encoding anything."""
+
+    def __init__(self, kind: str, frames: list[bytes], rate: int, clock_rate: int) -> None:
+        super().__init__()
+        self.kind = kind
+        self.frames, self.rate, self.clock_rate = frames, rate, clock_rate
+        self.count, self.start = 0, time.monotonic()
+
+    async def recv(self) -> Packet:
+        self.count += 1
+        wait = self.start + self.count / self.rate - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        packet = Packet(self.frames[self.count % len(self.frames)])
+        packet.pts = self.count * self.clock_rate // self.rate
+        packet.time_base = fractions.Fraction(1, self.clock_rate)
+        return packet
+
+
+class CountingDecoder:
+    """Stands in for aiortc's decoders at the load generator: a received video frame becomes
+    a 2×2 placeholder picture (counted by :class:`Counter`), audio becomes nothing."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def decode(self, encoded: Any) -> list[VideoFrame]:
+        if self.kind != "video":
+            return []
+        frame = VideoFrame(2, 2, "yuv420p")
+        frame.pts, frame.time_base = encoded.timestamp, fractions.Fraction(1, 90000)
+        return [frame]
+
+
+def light_generators() -> tuple[Callable[[], MediaStreamTrack], Callable[[], MediaStreamTrack]]:
+    """In the Janus child only: peers that neither encode nor decode, so they keep up."""
+    clip, silence = encoded_clip(), encoded_silence()
+    aiortc.rtcrtpreceiver.get_decoder = lambda codec: CountingDecoder(  # type: ignore[assignment]
+        codec.mimeType.split("/")[0].lower()
+    )
+    return (
+        lambda: Replay("audio", [silence], 50, 48000),
+        lambda: Replay("video", clip, FPS, 90000),
+    )
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of process ``pid`` (fields 14 and 15 of /proc/PID/stat, after the name)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -255,7 +346,17 @@ class JanusRun:
     published: float  # RTP packets per second one party publishes (mean)
 
 
-async def janus_run(plane: Any, pid: int, directory: Path, parties: int, run: int) -> JanusRun:
+async def everyone_receives_everyone(counters: list[Counter], parties: int) -> None:
+    """Until each party receives frames on one video track per other party."""
+    while not all(  # noqa: ASYNC110
+        len([n for n in c.per_track.values() if n > 0]) >= parties - 1 for c in counters
+    ):
+        await asyncio.sleep(0.05)
+
+
+async def janus_run(
+    plane: Any, pid: int, directory: Path, parties: int, run: int, sources: Sources
+) -> JanusRun:
     """Janus's CPU share while one recorded session of ``parties`` runs, and its traffic."""
     names = ("notary", "resident", "interpreter", "mediator")[:parties]
     room = plane.open_room(
@@ -264,15 +365,15 @@ async def janus_run(plane: Any, pid: int, directory: Path, parties: int, run: in
         clock=SystemClock(),
         directory=directory,
     )
-    counters, close = await in_room(room, names)
+    counters, close = await in_room(room, names, sources)
     try:
         async with asyncio.timeout(30):
-            await asyncio.gather(*(c.first for c in counters))
+            await everyone_receives_everyone(counters, parties)
         await asyncio.sleep(1.0)  # settle
         frames = [c.frames for c in counters]
         sent = [await c.packets_sent() for c in counters]
         cpu, started = cpu_seconds(pid), time.monotonic()
-        await asyncio.sleep(MEASURE + 1)
+        await asyncio.sleep(JANUS_WINDOW)
         elapsed = time.monotonic() - started
         share = (cpu_seconds(pid) - cpu) / elapsed
         after = [await c.packets_sent() for c in counters]
@@ -330,8 +431,9 @@ async def janus_main(runs: int) -> None:
                 print("Janus (its own CPU):", file=sys.stderr)
                 pid = site.pids[0]
                 idle = await idle_share(pid)
+                sources = light_generators()
                 found = [
-                    await janus_run(plane, pid, recordings, parties, r)
+                    await janus_run(plane, pid, recordings, parties, r, sources)
                     for parties in (2, 3)
                     for r in range(runs)
                 ]
@@ -345,11 +447,23 @@ async def janus_main(runs: int) -> None:
     for name, costs in (("two", two), ("three", three)):
         shown = ", ".join(f"{c * 100:.2f}" for c in costs)
         print(f"  {name} parties at full rate: {shown} % of a core", file=sys.stderr)
+    # n parties publish n streams (received, recorded) and Janus forwards n(n - 1): solving
+    # 2p + 2f = two, 3p + 6f = three says what each costs
+    forwarded = (statistics.median(three) - 1.5 * statistics.median(two)) / 3
+    published = statistics.median(two) / 2 - forwarded
+    print(
+        f"  per party published (received, recorded, its two connections): "
+        f"{published * 100:.2f} %; per stream forwarded to one party: {forwarded * 100:.2f} %",
+        file=sys.stderr,
+    )
     result = {
         "two": spread(two),
         "three": spread(three),
         "idle": idle,
         "nominal_packets_s": nominal,
+        "per_party_published": published,
+        "per_party_forwarded": forwarded,
+        "video_bitrate": BITRATE,
         "raw": [dataclasses.asdict(r) for r in found],
     }
     print(json.dumps({"janus": result}))
@@ -367,7 +481,7 @@ async def janus_in_child(runs: int) -> dict[str, Any] | None:
 
 
 async def main() -> None:
-    janus = await janus_in_child(runs=3)  # before this process pins itself to one core
+    janus = await janus_in_child(runs=5)  # before this process pins itself to one core
     with contextlib.suppress(AttributeError, OSError):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]  # bench only

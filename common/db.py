@@ -28,6 +28,7 @@ __all__ = [
     "NAMING",
     "Database",
     "UTCDateTime",
+    "compare_and_set",
     "current_revisions",
     "head_revisions",
     "make_engine",
@@ -201,3 +202,11 @@ def run_migrations_env(context: Any, target_metadata: MetaData | None = None) ->
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+async def compare_and_set(session: AsyncSession, statement: Any, refusal: Exception) -> None:
+    """Run an ``UPDATE … WHERE <the state as it was read>``; unless exactly one row moved,
+    someone else moved it first and ``refusal`` is raised (the transaction then rolls back)."""
+    moved = await session.execute(statement)
+    if int(getattr(moved, "rowcount", 0) or 0) != 1:
+        raise refusal

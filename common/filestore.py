@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 __all__ = ["FileStore"]
@@ -35,3 +38,28 @@ class FileStore:
 
     def remove(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    @asynccontextmanager
+    async def kept(self, data: bytes) -> AsyncIterator[str]:
+        """Store ``data`` under its SHA-256 for a block that records it; should the block fail,
+        a file it added is removed again, so a lost commit leaves nothing half-stored."""
+        key = hashlib.sha256(data).hexdigest()
+        written = self.put(key, data)
+        try:
+            yield key
+        except BaseException:
+            if written:
+                self.remove(key)
+            raise
+
+    @asynccontextmanager
+    async def keeping(self) -> AsyncIterator[list[str]]:
+        """A list for the keys of the files a block adds; should the block fail, each is
+        removed again (the commit that would have named them did not happen)."""
+        written: list[str] = []
+        try:
+            yield written
+        except BaseException:
+            for key in written:
+                self.remove(key)
+            raise

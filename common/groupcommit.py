@@ -47,25 +47,33 @@ class GroupCommit(Generic[J, R]):
         write: BatchWriter[J, R],
         *,
         most: int = 64,
+        lanes: int = 1,
         retry: tuple[type[Exception], ...] = (),
         attempts: int = 3,
     ) -> None:
-        """``retry``: errors on which a job written alone is tried again (up to ``attempts``),
+        """``lanes``: batches that may be written at once (1 where the database has one writer;
+        more where commits wait on the disk and the server groups their flushes itself).
+        ``retry``: errors on which a job written alone is tried again (up to ``attempts``),
         e.g. a unique index refusing a randomly drawn number."""
         self._db = db
         self._write = write
         self._most = most
         self._retry = retry
         self._attempts = attempts
+        self._lanes = lanes
         self._pending: list[tuple[J, asyncio.Future[R]]] = []
-        self._draining: asyncio.Task[None] | None = None
+        self._draining = 0  # lanes at work, counted where they start and stop
+        self._tasks: set[asyncio.Task[None]] = set()  # held so that none is collected early
 
     async def submit(self, job: J) -> R:
         """Write ``job`` and return its result once it is committed."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((job, future))
-        if self._draining is None:
-            self._draining = asyncio.create_task(self._drain())
+        if self._draining < self._lanes:
+            self._draining += 1
+            task = asyncio.create_task(self._drain())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await future
 
     async def _drain(self) -> None:
@@ -75,9 +83,10 @@ class GroupCommit(Generic[J, R]):
                 await asyncio.sleep(0)
                 batch = self._pending[: self._most]
                 del self._pending[: self._most]
-                await self._commit(batch)
+                if batch:
+                    await self._commit(batch)
         finally:
-            self._draining = None
+            self._draining -= 1  # no await after the last look at the queue
 
     async def _commit(self, batch: list[tuple[J, asyncio.Future[R]]]) -> None:
         if len(batch) == 1:

@@ -37,6 +37,7 @@ from common.errors import N_, DomainError
 
 __all__ = [
     "COVERED",
+    "PeerKeyFile",
     "RequestVerifier",
     "SignatureRefused",
     "VerifiedSignature",
@@ -120,6 +121,22 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError(f"{path} holds no Ed25519 public key")
     return key
+
+
+class PeerKeyFile:
+    """The one peer's public key, for a :class:`RequestVerifier`, read from its file once the
+    file exists (the peer may start after us and write it then)."""
+
+    def __init__(self, key_id: str, path: Path) -> None:
+        self.key_id, self.path = key_id, path
+        self._key: Ed25519PublicKey | None = None
+
+    def __call__(self, key_id: str) -> Ed25519PublicKey | None:
+        if key_id != self.key_id:
+            return None
+        if self._key is None and self.path.exists():
+            self._key = load_public_key(self.path)
+        return self._key
 
 
 @dataclass

@@ -17,6 +17,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from common.numbers import COUNTY_ZONE
+
 __all__ = [
     "ConfigError",
     "GovnetSimSettings",
@@ -198,7 +200,7 @@ class HubSettings(ServiceSettings):
     )
 
     zone: str = Field(
-        default="Asia/Shanghai",
+        default=COUNTY_ZONE.key,
         description="The hub's time zone: the county's calendar for dates, deadlines, figures.",
     )
 

@@ -229,9 +229,6 @@ def signin_routes() -> RouteTable:
     return routes
 
 
-_me = current_principal
-
-
 def _factor_routes() -> RouteTable:
     routes = RouteTable()
 
@@ -243,7 +240,7 @@ def _factor_routes() -> RouteTable:
         tags=("accounts",),
     )
     async def start_enrolment(request: web.Request) -> web.Response:
-        me = _me(request)
+        me = current_principal(request)
         async with request.app[DB].transaction() as session:
             secret, uri = await factors.start_enrolment(
                 session, request.app[SIGNIN_TABLES], me.subject, request.app[SIGNIN_BOX]
@@ -259,7 +256,7 @@ def _factor_routes() -> RouteTable:
         tags=("accounts",),
     )
     async def confirm_enrolment(request: web.Request) -> web.Response:
-        me = _me(request)
+        me = current_principal(request)
         body = await parse_body(request, CodeIn)
         await enforce(request, "one_time_code", me.subject)
         tables, now = request.app[SIGNIN_TABLES], request.app[CLOCK].now()

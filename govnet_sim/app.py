@@ -3,9 +3,6 @@ relay that sends status callbacks to the hub."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import random
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -17,15 +14,16 @@ from aiohttp import web
 from common.access import PUBLIC
 from common.clock import Clock, SystemClock
 from common.db import Database
-from common.httpsig import RequestVerifier, load_or_create_key
+from common.httpsig import PeerKeyFile, RequestVerifier, load_or_create_key
 from common.logs import request_id_trace
 from common.outbox import Relay, RetryPolicy
+from common.periodic import Round, periodic
 from common.service import CLOCK, DB, PAGES, ServiceSpec, build_app
 from common.settings import GovnetSimSettings
 from common.web import Authenticator, RouteTable
 from govnet_sim import service
 from govnet_sim.callbacks import CallbackSender
-from govnet_sim.context import PLATFORM, ClientKeys, PlatformContext
+from govnet_sim.context import PLATFORM, PlatformContext
 from govnet_sim.model import FaultPlan, Faults
 from govnet_sim.routes import routes as api_routes
 from govnet_sim.tables import audit_events, outbox
@@ -43,7 +41,6 @@ SPEC = ServiceSpec(
 )
 SETTINGS = web.AppKey("settings", GovnetSimSettings)
 
-log = logging.getLogger("qiaolink.govnet_sim")
 routes = RouteTable()
 
 
@@ -72,7 +69,7 @@ def _context(settings: GovnetSimSettings, clock: Clock) -> PlatformContext:
     keys_dir = settings.data_dir / "keys"
     hub_key = settings.hub_key_file or keys_dir / "hub-govnet.pub.pem"
     verifier = RequestVerifier(
-        ClientKeys(settings.hub_key_id, hub_key),
+        PeerKeyFile(settings.hub_key_id, hub_key),  # the hub's key
         clock=clock,
         max_age=timedelta(seconds=settings.signature_max_age_s),
     )
@@ -88,7 +85,6 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     """The case processor and the callback relay, stopped with the app."""
     ctx, db, clock = app[PLATFORM], app[DB], app[CLOCK]
     settings = ctx.settings
-    stop = asyncio.Event()
     async with aiohttp.ClientSession(trace_configs=[request_id_trace()]) as http:
         sender = CallbackSender(http, key=ctx.key, clock=clock, faults=lambda: ctx.faults)
         relay = Relay(
@@ -103,40 +99,36 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
                 lease=timedelta(seconds=20),
             ),
         )
-        tasks = [
-            asyncio.create_task(relay.run(interval=settings.tick_s, stop=stop)),
-            asyncio.create_task(_process_cases(app, stop)),
-        ]
-        yield
-        stop.set()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(task), 30)
+        async with (
+            periodic(relay.round, interval_s=settings.tick_s, what="the callback relay"),
+            periodic(_case_round(app), interval_s=settings.tick_s, what="case processing"),
+        ):
+            yield
 
 
-async def _process_cases(app: web.Application, stop: asyncio.Event) -> None:
+def _case_round(app: web.Application) -> Round:
+    """Cases move on each tick; every hundredth tick forgets nonces too old to be replayed."""
     ctx, db, clock = app[PLATFORM], app[DB], app[CLOCK]
     settings = ctx.settings
     rng = random.Random(settings.fault_seed)
     ticks = 0
-    while not stop.is_set():
-        try:
-            await service.advance_cases(
-                db,
-                now=clock.now(),
-                step_delay=timedelta(seconds=settings.step_delay_s),
-                rng=rng,
-                return_rate=settings.return_rate,
+
+    async def tick() -> None:
+        nonlocal ticks
+        await service.advance_cases(
+            db,
+            now=clock.now(),
+            step_delay=timedelta(seconds=settings.step_delay_s),
+            rng=rng,
+            return_rate=settings.return_rate,
+        )
+        ticks += 1
+        if ticks % 100 == 0:
+            await service.forget_old_nonces(
+                db, before=clock.now() - 2 * timedelta(seconds=settings.signature_max_age_s)
             )
-            ticks += 1
-            if ticks % 100 == 0:
-                await service.forget_old_nonces(
-                    db, before=clock.now() - 2 * timedelta(seconds=settings.signature_max_age_s)
-                )
-        except Exception:  # keep processing; the log names the failure
-            log.exception("case processing failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), settings.tick_s)
+
+    return tick
 
 
 def create_app(

@@ -4,7 +4,9 @@ Each participant opens one WebSocket at ``/api/v1/live/{session_id}/socket`` on 
 instance the proxy sent it to. The socket announces the participant on the bus (presence with a
 TTL, refreshed while the socket is open), forwards the session channel's messages to the
 participant and publishes what the participant sends. The first message tells the participant
-which instance handles the session's media (its pin, :mod:`hub.instances`).
+which instance handles the session's media (its pin, :mod:`hub.instances`). Only the session's
+own people join: the hosts in its scope and the clerk and node of its record's branch
+(:func:`hub.sessions.service.joinable`); anyone else is told it does not exist.
 
 This is the route the WebRTC signalling will ride on: offers, answers and candidates are
 messages of the session channel (``{"type": "message", "body": {...}}``).
@@ -13,7 +15,6 @@ messages of the session channel (``{"type": "message", "body": {...}}``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
@@ -27,10 +28,12 @@ from aiohttp import WSMsgType, web
 from common.access import Principal, Role, allow
 from common.bus import Bus, open_bus
 from common.errors import N_, Invalid
+from common.periodic import periodic_ctx, repeat
 from common.service import CLOCK, DB, SESSION_AUTH
 from common.settings import HubSettings
 from common.web import RouteTable, current_principal
 from hub.instances import heartbeat, leave, pin_session
+from hub.sessions.service import joinable
 
 __all__ = ["INSTANCE", "InstanceRuntime", "install", "routes"]
 
@@ -64,12 +67,8 @@ def install(app: web.Application, settings: HubSettings) -> None:
             bus=await open_bus(settings.redis_url),
         )
         app[INSTANCE] = runtime
-        stop = asyncio.Event()
         await _beat(app)
-        task = asyncio.create_task(_beats(app, settings.instance_heartbeat_s, stop))
         yield
-        stop.set()
-        await task
         try:
             async with app[DB].transaction() as s:
                 await leave(s, instance_id=runtime.instance_id)
@@ -78,6 +77,15 @@ def install(app: web.Application, settings: HubSettings) -> None:
         await runtime.bus.close()
 
     app.cleanup_ctx.append(ctx)
+    # stopped before the instance leaves (cleanup contexts close in reverse order)
+    app.cleanup_ctx.append(
+        periodic_ctx(
+            lambda app: lambda: _beat(app),
+            interval_s=settings.instance_heartbeat_s,
+            what="the instance heartbeat",
+            wait_first=True,
+        )
+    )
     app.cleanup_ctx.append(_session_revocations)
 
 
@@ -99,28 +107,18 @@ async def _beat(app: web.Application) -> None:
         )
 
 
-async def _beats(app: web.Application, interval: float, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval)
-        if stop.is_set():
-            return
-        try:
-            await _beat(app)
-        except Exception:
-            log.exception("heartbeat failed; trying again")
-
-
 def _member(principal: Principal) -> str:
     return f"{principal.role.value}:{principal.subject}"
 
 
 async def _announce(bus: Bus, channel: str, member: str, stop: asyncio.Event) -> None:
     """Keep the participant present while the socket is open."""
-    while not stop.is_set():
-        await bus.present(channel, member, PRESENCE_TTL_S)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), PRESENCE_TTL_S / 3)
+    await repeat(
+        lambda: bus.present(channel, member, PRESENCE_TTL_S),
+        interval_s=PRESENCE_TTL_S / 3,
+        stop=stop,
+        what="announcing a participant",
+    )
 
 
 async def _relay_out(
@@ -167,6 +165,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
         raise Invalid("live.bad_session", N_("This live session name is not valid."))
     runtime = request.app[INSTANCE]
     principal = current_principal(request)
+    await joinable(request.app[DB], session_id, principal)
     member, channel = _member(principal), f"live:{session_id}"
     async with request.app[DB].transaction() as s:
         pin = await pin_session(

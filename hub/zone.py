@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from common.numbers import COUNTY_ZONE
+
 __all__ = ["DEFAULT_ZONE", "hub_date", "hub_zone", "use_zone"]
 
-DEFAULT_ZONE = "Asia/Shanghai"
-_current = ZoneInfo(DEFAULT_ZONE)
+DEFAULT_ZONE = COUNTY_ZONE.key
+_current = COUNTY_ZONE
 
 
 def use_zone(name: str) -> None:

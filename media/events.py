@@ -1,4 +1,7 @@
-"""In-session events sent over the data channel, each appended to the session's log with time.
+"""In-session events, each appended to the session's log with time and sent to every member.
+
+Members post them on their signalling socket (or the data channel) and receive them on the
+socket, in order; a member back on a new socket asks for those after the last it holds.
 
 Events: show a document page, request a signature, a consent prompt and its answer, a caption.
 The log is the session's own record; a ``sink`` lets the service also write each entry to its

@@ -20,7 +20,7 @@ from media.errors import N_, MediaError
 from media.events import EventLog, LoggedEvent
 from media.signalling import encode
 
-__all__ = ["PlaneFailed", "Receive", "Send", "SessionMedia", "tell", "welcome"]
+__all__ = ["PlaneFailed", "Receive", "Send", "SessionMedia", "resend", "tell", "welcome"]
 
 log = logging.getLogger("qiaolink.media")
 
@@ -41,6 +41,13 @@ async def tell(name: str, send: Send | None, text: str) -> None:
         await send(text)
     except (ConnectionError, RuntimeError):
         log.info("signalling socket of %s closed while telling it %s", name, text[:40])
+
+
+async def resend(name: str, send: Send | None, events: EventLog, since: int) -> None:
+    """The session's events after ``since`` again, in order, to a member back on a new socket
+    (what was sent on the old one as it closed is lost with it)."""
+    for entry in events.entries[since:]:
+        await tell(name, send, encode("event", entry=entry.as_json()))
 
 
 class PlaneFailed(MediaError):

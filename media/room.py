@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from media.errors import MediaError
 from media.events import EventLog, EventRefused, LoggedEvent, check_may_post, parse_event
 from media.peers import PeerLink
-from media.plane import tell, welcome
+from media.plane import resend, tell, welcome
 from media.recorder import Segment, SessionRecorder
 from media.relay import SessionRelay
 from media.signalling import (
@@ -33,6 +33,7 @@ from media.signalling import (
     EventMessage,
     Leave,
     Offer,
+    Resume,
     SignallingRefused,
     encode,
     parse_message,
@@ -191,17 +192,15 @@ class MediaRoom:
         return await self.recorder.stop() if self.recorder else []
 
     async def post_event(self, participant: str, event: BaseModel) -> LoggedEvent:
-        """Append an event to the session log and send it to every member: on its data
-        channel when that is open, else on its signalling socket (a connection being rebuilt
-        must not lose an event)."""
+        """Append an event to the session log and send it to every member on its signalling
+        socket. Not on the data channel: a member renegotiating has closed its old channel
+        while ours still reads "open" until its next offer arrives, and what is sent there
+        is lost; the socket is ordered with that offer, and a member back on a new socket
+        asks for what it missed (``resume``)."""
         entry = await self.events.append(participant, event)
-        body = entry.as_json()
-        text = json.dumps(body, ensure_ascii=False)
+        text = encode("event", entry=entry.as_json())
         for member in list(self.members.values()):
-            if member.channel is not None and member.channel.readyState == "open":
-                member.channel.send(text)
-            elif member.link is not None:
-                await self._tell(member, encode("event", entry=body))
+            await self._tell(member, text)
         return entry
 
     def _bind_channel(self, member: Member, channel: RTCDataChannel, pc: object) -> None:
@@ -262,6 +261,8 @@ async def serve_member(room: MediaRoom, name: str, role: str, receive: Receive, 
                 elif isinstance(message, EventMessage):
                     check_may_post(role, message.event)
                     await room.post_event(name, message.event)
+                elif isinstance(message, Resume):
+                    await resend(name, send, room.events, message.since)
                 elif isinstance(message, Leave):
                     break
             except MediaError as exc:

@@ -27,6 +27,7 @@ __all__ = [
     "EventMessage",
     "Leave",
     "Offer",
+    "Resume",
     "SignallingRefused",
     "check_sdp",
     "encode",
@@ -78,10 +79,19 @@ class EventMessage(_Message):
     event: SessionEvent
 
 
+class Resume(_Message):
+    """A member back on a new socket: it holds the session's events up to ``since``."""
+
+    type: Literal["resume"]
+    since: int = Field(ge=0)
+
+
 ClientMessage = Annotated[
-    Offer | Answer | Candidate | Leave | EventMessage, Field(discriminator="type")
+    Offer | Answer | Candidate | Leave | EventMessage | Resume, Field(discriminator="type")
 ]
-_CLIENT: TypeAdapter[Offer | Answer | Candidate | Leave | EventMessage] = TypeAdapter(ClientMessage)
+_CLIENT: TypeAdapter[Offer | Answer | Candidate | Leave | EventMessage | Resume] = TypeAdapter(
+    ClientMessage
+)
 
 
 def check_sdp(sdp: str) -> str:
@@ -115,7 +125,9 @@ def _connectable(media: Any) -> bool:
     )
 
 
-def parse_message(raw: str | bytes) -> Offer | Answer | Candidate | Leave | EventMessage:
+def parse_message(
+    raw: str | bytes,
+) -> Offer | Answer | Candidate | Leave | EventMessage | Resume:
     """One client message, validated, with any SDP checked."""
     size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8"))
     if size > MAX_MESSAGE_BYTES:

@@ -2,9 +2,10 @@
 
 The uplink is an :class:`OfferingPeer` at the hub. What it receives from the hub (the notary,
 the mediator, other branches) is published into the node's own room as remote members, so the
-kiosk sees them without knowing about the hub. Events cross in both directions; an event the
-hub echoes back from the node itself is not posted twice. When the signalling socket drops,
-the uplink connects again after a pause, until it is closed.
+kiosk sees them without knowing about the hub. Events cross in both directions on the
+signalling socket; an event the hub echoes back from the node itself is not posted twice.
+When the signalling socket drops, the uplink connects again after a pause, until it is closed:
+it then asks the hub for the events it missed and sends those it kept meanwhile.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ class Uplink:
         self._task: asyncio.Task[None] | None = None
         self._close: Close | None = None
         self._send: Send | None = None
+        self._welcomed = False  # the current socket has been greeted by the hub
+        self._seen = 0  # the last of the hub's events received
+        self._pending: list[dict[str, Any]] = []  # local events kept while the hub is away
 
     def _local_tracks(self) -> list[MediaStreamTrack]:
         return self.room.relay.subscribe(self.local)
@@ -80,6 +84,7 @@ class Uplink:
                 self.state = "up"
                 failures = 0
                 await self.peer.run(receive, self._send)
+                self._welcomed = False
             if self.state == "closed":
                 return
             self.state = "down"
@@ -96,8 +101,21 @@ class Uplink:
     async def _signal(self, message: dict[str, Any]) -> None:
         if message.get("type") == "peer-left":
             await self.room.leave(str(message.get("participant")))
+        elif message.get("type") == "welcome" and self._send is not None:
+            self._welcomed = True
+            if self._seen:  # back after a drop: what the hub sent meanwhile
+                await self._send(json.dumps({"type": "resume", "since": self._seen}))
+            pending, self._pending = self._pending, []
+            for event in pending:
+                if not await self._on_socket(event):
+                    self._pending.append(event)
 
     async def _event(self, entry: dict[str, Any]) -> None:
+        seq = entry.get("seq")
+        if isinstance(seq, int):
+            if seq <= self._seen:
+                return  # sent again after a reconnection
+            self._seen = seq
         if "kind" not in entry or entry.get("participant") == self.peer.you:
             return  # an error notice, or our own event coming back
         try:
@@ -107,14 +125,14 @@ class Uplink:
         await self.room.post_event(str(entry.get("participant")), event)
 
     async def forward(self, entry: LoggedEvent) -> bool:
-        """Send a local member's event to the hub: on the data channel, or on the signalling
-        socket while the channel is not open; ``False`` if the hub is unreachable now."""
+        """Send a local member's event to the hub on the signalling socket, which is ordered
+        with the renegotiations that replace the data channel; kept and sent once the hub
+        greets the next socket if it is unreachable now (then ``False``)."""
         event = {"kind": entry.kind, **entry.payload}
-        channel = self.peer.channel
-        if channel is not None and channel.readyState == "open":
-            channel.send(json.dumps(event, ensure_ascii=False))
+        if self._welcomed and await self._on_socket(event):
             return True
-        return await self._on_socket(event)
+        self._pending.append(event)
+        return False
 
     async def announce(self, event: dict[str, Any]) -> bool:
         """Send the node's own notice (a closed segment) to the hub on the signalling socket,

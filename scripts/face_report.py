@@ -39,6 +39,8 @@ def main() -> None:
             f"= {rates['FMR']:.2%}; largest genuine {rates['largest_genuine']}, smallest "
             f"impostor {rates['smallest_impostor']} (threshold {args.threshold})"
         )
+        print(f"  largest genuine: {', '.join(rates['largest_genuine_pairs'])}")
+        print(f"  smallest impostor: {', '.join(rates['smallest_impostor_pairs'])}")
     print(json.dumps(report, sort_keys=True))
 
 

@@ -32,6 +32,10 @@ def _noop(*_args: Any, **_kwargs: Any) -> None:
     return None
 
 
+async def _async_noop(*_args: Any, **_kwargs: Any) -> None:
+    return None
+
+
 async def _case_unscoped(request: Any, session: Any, number: str) -> Any:
     from hub.mediation import service
 
@@ -41,6 +45,17 @@ async def _case_unscoped(request: Any, session: Any, number: str) -> Any:
 async def _session_unscoped(db: Any, session_id: str, principal: Any) -> Any:
     from hub.sessions import service
 
+    async with db.transaction() as tx:
+        return await service._open_session(tx, session_id)
+
+
+async def _join_unscoped(db: Any, session_id: str, principal: Any) -> Any:
+    """:func:`hub.sessions.service.joinable` without its branch check for clerks and nodes."""
+    from common.access import Role
+    from hub.sessions import service
+
+    if principal.role not in (Role.CLERK, Role.NODE):
+        return await service.reachable(db, session_id, principal)
     async with db.transaction() as tx:
         return await service._open_session(tx, session_id)
 
@@ -84,6 +99,8 @@ MUTANTS: dict[str, Callable[[], None]] = {
     "consultation.query_code": _any_code("hub.consultation.service"),
     "complaints.require_handler": _function("hub.complaints.service", "require_handler", _noop),
     "sessions.reachable": _function("hub.sessions.service", "reachable", _session_unscoped),
+    "sessions.require_assigned": _function("hub.sessions.service", "require_assigned", _async_noop),
+    "sessions.joinable": _function("hub.sessions.service", "joinable", _join_unscoped),
 }
 
 

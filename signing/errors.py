@@ -1,4 +1,6 @@
-"""The signing library's own refusals, so that it stands alone.
+"""The signing library's own refusals, so that it stands alone, and :class:`Refusal`, the one
+shape of a refusal a user can act on (the media library and the applications derive theirs
+from it, so a web layer maps every refusal to its error document in one place).
 
 Each carries a stable ``code``, an English ``message`` (a msgid the caller may translate), its
 ``params`` and the HTTP-like ``status`` a web layer would answer with; the library itself never
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["N_", "Conflict", "Forbidden", "Invalid", "NotFound", "SigningError"]
+__all__ = ["N_", "Conflict", "Forbidden", "Invalid", "NotFound", "Refusal", "SigningError"]
 
 
 def N_(message: str) -> str:
@@ -17,8 +19,8 @@ def N_(message: str) -> str:
     return message
 
 
-class SigningError(Exception):
-    """A refusal a user can act on: bad input, a wrong state, a missing key."""
+class Refusal(Exception):
+    """A refusal a user can act on. ``code`` is stable; ``message`` is an English msgid."""
 
     status = 400
 
@@ -38,6 +40,10 @@ class SigningError(Exception):
         self.errors = errors or []
         if status is not None:
             self.status = status
+
+
+class SigningError(Refusal):
+    """A refusal of the signing library: bad input, a wrong state, a missing key."""
 
 
 class Invalid(SigningError):

@@ -98,6 +98,7 @@ def _rates(
     genuine: list[float] = []
     impostor: list[float] = []
     failed = 0  # genuine comparisons with no reference or no probe face: counted as non-matches
+    named: list[tuple[float, str, str, bool]] = []  # (distance, reference, probe, same person)
     for x, y, same in labelled:
         for ref_name, probe_name in ((x, y), (y, x)):
             ref = results[ref_name].reference
@@ -105,8 +106,17 @@ def _rates(
             if ref is None or seen is None:
                 failed += same
                 continue
-            (genuine if same else impostor).append(face_distance(ref, seen))
-    return {"genuine": genuine, "impostor": impostor, "genuine_failed": failed}
+            distance = face_distance(ref, seen)
+            (genuine if same else impostor).append(distance)
+            named.append((distance, ref_name, probe_name, same))
+    return {"genuine": genuine, "impostor": impostor, "genuine_failed": failed, "named": named}
+
+
+def _closest(named: list[tuple[float, str, str, bool]], same: bool, n: int) -> list[str]:
+    """The ``n`` comparisons nearest the threshold's wrong side: the largest genuine distances,
+    or the smallest impostor ones, as "reference→probe distance"."""
+    chosen = sorted((d for d in named if d[3] is same), key=lambda d: -d[0] if same else d[0])
+    return [f"{ref}→{seen} {d:.3f}" for d, ref, seen, _ in chosen[:n]]
 
 
 def report(results: dict[str, PhotoResult], threshold: float) -> dict[str, Any]:
@@ -131,5 +141,7 @@ def report(results: dict[str, PhotoResult], threshold: float) -> dict[str, Any]:
             "margin_to_genuine": round(threshold - max(genuine), 3) if genuine else None,
             "margin_to_impostor": round(min(impostor) - threshold, 3) if impostor else None,
             "no_face_or_no_reference": failed,
+            "largest_genuine_pairs": _closest(r["named"], True, 5),
+            "smallest_impostor_pairs": _closest(r["named"], False, 3),
         }
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,26 @@ async def service_app(
         settings.setdefault("outbox_relay_enabled", False)
     cfg = settings_cls(data_dir=data_dir, database_url=url, **settings)
     return module.create_app(cfg, clock=clock, database=db), db
+
+
+async def booked_act_form(db: Database, now: datetime) -> dict[str, Any]:
+    """The hub seeded as the demo is (offices, staff, desks) and the demo notary ``notary.wz``
+    booked with a Milan resident; the body of ``POST /api/notarizations`` that opens the act
+    on that application and booking, so that a test's video session belongs to a real act."""
+    from hub.notarization.demo import seed_notary_day
+    from hub.seed import seed_database
+    from tests.integration.notarization.world import POA
+
+    await seed_database(db, now)
+    booked = await seed_notary_day(db, now)
+    assert booked, "the demo notary has no free day in the next two weeks"
+    first = booked["Hu Xiaoming 胡小明"]
+    return {
+        "act_type": "power_of_attorney_home",
+        "application_number": first["application"],
+        "booking_reference": first["booking"],
+        "particulars": POA,
+    }
 
 
 async def signed_in(client: Any, username: str, password: str) -> dict[str, str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -16,6 +14,7 @@ from common.auditlog.log import AuditLog
 from common.auditlog.tables import LogTables
 from common.errors import N_, Invalid
 from common.httpsig import load_or_create_key
+from common.periodic import periodic
 from common.service import CLOCK, DB
 from common.web import RouteTable
 
@@ -99,23 +98,9 @@ def head_ctx(
         auditlog = AuditLog(app[DB], events, tables, load_or_create_key(key_file), app[CLOCK])
         app[AUDIT_LOG] = auditlog
         await auditlog.advance()
-        stop = asyncio.Event()
-        task = asyncio.create_task(_loop(auditlog, interval_s, stop))
-        yield
-        stop.set()
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-            await asyncio.wait_for(task, 30)
+        async with periodic(
+            auditlog.advance, interval_s=interval_s, what="signing a tree head", wait_first=True
+        ):
+            yield
 
     return ctx
-
-
-async def _loop(auditlog: AuditLog, interval_s: float, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval_s)
-        if stop.is_set():
-            return
-        try:
-            await auditlog.advance()
-        except Exception:
-            log.exception("signing a tree head failed; trying again next round")

@@ -21,6 +21,7 @@ from common.db import Database
 from common.logs import REQUEST_ID, adopt_request_id
 from common.outbox.model import MessageState, RetryPolicy, SendOutcome, after_attempt
 from common.outbox.store import OutboxMessage, claim_due, finish, requeue
+from common.periodic import repeat
 
 __all__ = ["DeliveryHook", "Relay", "Sender", "hook_by_kind"]
 
@@ -147,21 +148,15 @@ class Relay:
             if dead_hook is not None:
                 await dead_hook(session, message, outcome.receipt or {})
 
+    async def round(self) -> bool:
+        """One round; True when it took a full batch, so more may be waiting (go again now)."""
+        return await self.run_once() >= self.batch
+
     async def run(self, *, interval: float, stop: asyncio.Event | None = None) -> None:
         """Loop until ``stop`` is set: a full batch goes round at once, else wait ``interval``."""
-        stop = stop or asyncio.Event()
-        while not stop.is_set():
-            try:
-                attempted = await self.run_once()
-            except Exception:
-                log.exception("relay round failed; trying again")
-                attempted = 0
-            if attempted >= self.batch:
-                continue
-            try:
-                await asyncio.wait_for(stop.wait(), interval)
-            except TimeoutError:
-                pass
+        await repeat(
+            self.round, interval_s=interval, stop=stop or asyncio.Event(), what="an outbox round"
+        )
 
     async def requeue(self, message_id: int) -> str:
         """An officer's requeue of a dead letter; returns the message key."""

@@ -69,9 +69,6 @@ class RatingIn(BaseModel):
     comment: str = Field(default="", max_length=2000)
 
 
-_principal = current_principal
-
-
 def _today(request: web.Request) -> Any:
     return request.app[CLOCK].now().astimezone(hub_zone()).date()
 
@@ -82,7 +79,9 @@ INTAKE = web.AppKey("intake", GroupCommit[service.Order, service.Opened])
 
 
 async def intake_ctx(app: web.Application) -> AsyncIterator[None]:
-    app[INTAKE] = GroupCommit(app[DB], service.open_applications, retry=(IntegrityError,))
+    db = app[DB]
+    lanes = 1 if db.is_sqlite else 4  # PostgreSQL flushes concurrent commits together
+    app[INTAKE] = GroupCommit(db, service.open_applications, lanes=lanes, retry=(IntegrityError,))
     yield
 
 
@@ -111,7 +110,7 @@ async def _opened(
     tags=("applications",),
 )
 async def open_application(request: web.Request) -> web.Response:
-    actor = _principal(request)
+    actor = current_principal(request)
     body = await parse_body(request, OpenApplication)
     return await _opened(request, body, actor, actor.branch or "")
 
@@ -146,7 +145,9 @@ async def open_self_service(request: web.Request) -> web.Response:
 )
 async def get_application(request: web.Request) -> web.Response:
     async with request.app[DB].transaction() as session:
-        app = await service.load_for(session, request.match_info["number"], _principal(request))
+        app = await service.load_for(
+            session, request.match_info["number"], current_principal(request)
+        )
         return web.json_response(await full_view(session, app, _today(request)))
 
 
@@ -175,25 +176,21 @@ async def _attach(
     upload = inspect_upload(data, name)
     store = request.app[STORE]
     now = request.app[CLOCK].now()
-    new_file: str | None = None
-    try:
-        async with request.app[DB].transaction() as session:
-            app = await service.load_for(session, number, actor)
-            material, written = await service.attach_material(
-                session,
-                app=app,
-                material_code=material_code,
-                trust=trust,
-                upload=upload,
-                actor=actor,
-                now=now,
-                store=store,
-            )
-            new_file = material.sha256 if written else None
-    except BaseException:
-        if new_file:  # the commit failed after the file was written: leave nothing behind
-            store.remove(new_file)
-        raise
+    # a commit that fails after the file was written leaves nothing behind
+    async with store.keeping() as written, request.app[DB].transaction() as session:
+        app = await service.load_for(session, number, actor)
+        material, new_file = await service.attach_material(
+            session,
+            app=app,
+            material_code=material_code,
+            trust=trust,
+            upload=upload,
+            actor=actor,
+            now=now,
+            store=store,
+        )
+        if new_file and material.sha256:
+            written.append(material.sha256)
     return web.json_response(
         {
             "id": material.id,
@@ -214,7 +211,10 @@ async def _attach(
 )
 async def attach(request: web.Request) -> web.Response:
     return await _attach(
-        request, _principal(request), request.match_info["number"], {TrustLevel.B, TrustLevel.C}
+        request,
+        current_principal(request),
+        request.match_info["number"],
+        {TrustLevel.B, TrustLevel.C},
     )
 
 
@@ -243,7 +243,9 @@ async def attach_self_service(request: web.Request) -> web.Response:
 )
 async def material_file(request: web.Request) -> web.Response:
     async with request.app[DB].transaction() as session:
-        app = await service.load_for(session, request.match_info["number"], _principal(request))
+        app = await service.load_for(
+            session, request.match_info["number"], current_principal(request)
+        )
         view = await full_view(session, app, _today(request))
     wanted = int(request.match_info["id"])
     material = next((m for m in view["materials"] if m["id"] == wanted and m["sha256"]), None)
@@ -257,7 +259,7 @@ async def material_file(request: web.Request) -> web.Response:
 
 
 async def _decide(request: web.Request, action: Any, *, submit: bool = False) -> web.Response:
-    actor = _principal(request)
+    actor = current_principal(request)
     now = request.app[CLOCK].now()
     async with request.app[DB].transaction() as session:
         app = await service.load_for(session, request.match_info["number"], actor, lock=True)
@@ -388,7 +390,7 @@ async def rate(request: web.Request) -> web.Response:
     tags=("applications",),
 )
 async def queue(request: web.Request) -> web.Response:
-    principal = _principal(request)
+    principal = current_principal(request)
     branch = principal.branch if principal.role is Role.CLERK else request.query.get("branch")
     async with request.app[DB].transaction() as session:
         return web.json_response(await work_queue(session, _today(request), branch))

@@ -47,9 +47,6 @@ class Extension(Reason):
     days: int
 
 
-_principal = current_principal
-
-
 def _today(request: web.Request) -> date:
     return hub_date(request.app[CLOCK].now())
 
@@ -63,31 +60,25 @@ async def lodge_from_form(
 ) -> tuple[Complaint, str]:
     """Store a lodging in one transaction; a failure leaves neither rows nor files behind."""
     store, now = request.app[COMPLAINT_STORE], request.app[CLOCK].now()
-    written: list[str] = []
     lodging = Lodging(
         form.kind,
         form.facts.strip(),
         form.request.strip(),
         Complainant(form.name, form.document, form.contact, form.country, form.lang),
     )
-    try:
-        async with request.app[DB].transaction() as session:
-            c, code = await service.lodge(
-                session,
-                lodging=lodging,
-                attachments=uploads,
-                actor=actor,
-                branch=branch,
-                now=now,
-                store=store,
-                written=written,
-            )
-            detail = {"kind": c.kind, "branch": branch, "attachments": len(uploads)}
-            await audit(request, session, "complaint.lodged", _subject(c), detail)
-    except BaseException:
-        for key in written:
-            store.remove(key)
-        raise
+    async with store.keeping() as written, request.app[DB].transaction() as session:
+        c, code = await service.lodge(
+            session,
+            lodging=lodging,
+            attachments=uploads,
+            actor=actor,
+            branch=branch,
+            now=now,
+            store=store,
+            written=written,
+        )
+        detail = {"kind": c.kind, "branch": branch, "attachments": len(uploads)}
+        await audit(request, session, "complaint.lodged", _subject(c), detail)
     return c, code
 
 
@@ -117,7 +108,7 @@ async def lodge_self_service(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def lodge_for_resident(request: web.Request) -> web.Response:
-    actor = _principal(request)
+    actor = current_principal(request)
     form, uploads = await read_lodging(request)
     return _lodged(*await lodge_from_form(request, form, uploads, actor, actor.branch or ""))
 
@@ -233,7 +224,7 @@ async def get_complaint(request: web.Request) -> web.Response:
     async with request.app[DB].sessions() as session:
         c = await service.load(session, request.match_info["number"])
         docs = await service.documents(session, c)
-    return web.json_response(staff_view(c, docs, _principal(request), _today(request)))
+    return web.json_response(staff_view(c, docs, current_principal(request), _today(request)))
 
 
 @routes.get(
@@ -246,7 +237,7 @@ async def staff_document(request: web.Request) -> web.Response:
     async with request.app[DB].sessions() as session:
         c = await service.load(session, request.match_info["number"])
     kinds = {"reply", "review_answer"}
-    if service.handles(c, _principal(request)):
+    if service.handles(c, current_principal(request)):
         kinds.add("attachment")
     return await _file(request, c, int(request.match_info["id"]), kinds)
 
@@ -254,7 +245,7 @@ async def staff_document(request: web.Request) -> web.Response:
 async def _decision(
     request: web.Request, action: str, detail: dict[str, Any], apply: Any
 ) -> web.Response:
-    actor, now = _principal(request), request.app[CLOCK].now()
+    actor, now = current_principal(request), request.app[CLOCK].now()
     async with request.app[DB].transaction() as session:
         c = await service.load(session, request.match_info["number"], lock=True)
         await apply(session, c, actor, now)
@@ -329,7 +320,7 @@ async def _read_pdf(request: web.Request) -> tuple[bytes, bool]:
     tags=TAGS,
 )
 async def reply(request: web.Request) -> web.Response:
-    actor, number = _principal(request), request.match_info["number"]
+    actor, number = current_principal(request), request.match_info["number"]
     pdf, seal = await _read_pdf(request)
     async with request.app[DB].sessions() as session:  # refuse early, before any signing work
         service.require_handler(await service.load(session, number), actor)
@@ -338,26 +329,20 @@ async def reply(request: web.Request) -> web.Response:
         pdf = await hub_seal.seal(pdf, reason=f"Reply to {number}")
     status = await hub_seal.check(pdf, request.app[CLOCK].now())
     store, now = request.app[COMPLAINT_STORE], request.app[CLOCK].now()
-    written: list[str] = []
-    try:
-        async with request.app[DB].transaction() as session:
-            c = await service.load(session, number, lock=True)
-            doc = await service.record_signed(
-                session,
-                c=c,
-                pdf=pdf,
-                status=status,
-                actor=actor,
-                now=now,
-                store=store,
-                written=written,
-            )
-            detail = {"document": doc.kind, "sha256": doc.sha256, "signers": doc.signers}
-            await audit(request, session, f"complaint.{c.state}", _subject(c), detail)
-            docs = await service.documents(session, c)
-            view = staff_view(c, docs, actor, _today(request))
-    except BaseException:
-        for key in written:
-            store.remove(key)
-        raise
+    async with store.keeping() as written, request.app[DB].transaction() as session:
+        c = await service.load(session, number, lock=True)
+        doc = await service.record_signed(
+            session,
+            c=c,
+            pdf=pdf,
+            status=status,
+            actor=actor,
+            now=now,
+            store=store,
+            written=written,
+        )
+        detail = {"document": doc.kind, "sha256": doc.sha256, "signers": doc.signers}
+        await audit(request, session, f"complaint.{c.state}", _subject(c), detail)
+        docs = await service.documents(session, c)
+        view = staff_view(c, docs, actor, _today(request))
     return web.json_response(view, status=201)

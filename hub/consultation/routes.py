@@ -59,9 +59,6 @@ def parse_topic(text: str | None) -> Topic:
         ) from None
 
 
-_principal = current_principal
-
-
 def _code(request: web.Request) -> str:
     return request.headers.get("X-Query-Code") or request.query.get("code", "")
 
@@ -237,7 +234,7 @@ async def rate_consultation(
     tags=TAGS,
 )
 async def desk(request: web.Request) -> web.Response:
-    principal = _principal(request)
+    principal = current_principal(request)
     async with request.app[DB].sessions() as session:
         rows = await service.desk(session, principal)
         names = await service.staff_names(session, {c.consultant for c, _ in rows})
@@ -253,7 +250,7 @@ async def staff_json(request: web.Request, c: Consultation) -> dict[str, Any]:
     async with request.app[DB].sessions() as session:
         booking = await service.booking_of(session, c)
         names = await service.staff_names(session, {c.consultant})
-    principal = _principal(request)
+    principal = current_principal(request)
     name = names.get(c.consultant, c.consultant)
     return staff_view(c, booking, name, principal, live=is_live(request, c))
 
@@ -265,7 +262,7 @@ async def staff_json(request: web.Request, c: Consultation) -> dict[str, Any]:
     tags=TAGS,
 )
 async def get_consultation(request: web.Request) -> web.Response:
-    principal = _principal(request)
+    principal = current_principal(request)
     async with request.app[DB].sessions() as session:
         c = await service.load(session, request.match_info["number"])
     if principal.role in (Role.CONSULTANT, Role.OFFICER):
@@ -280,7 +277,7 @@ async def get_consultation(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def start_session(request: web.Request) -> web.Response:
-    opened = await open_session(request, request.match_info["number"], _principal(request))
+    opened = await open_session(request, request.match_info["number"], current_principal(request))
     return web.json_response(opened, status=201)
 
 
@@ -291,7 +288,7 @@ async def start_session(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def end_session(request: web.Request) -> web.Response:
-    c = await close_session(request, request.match_info["number"], _principal(request))
+    c = await close_session(request, request.match_info["number"], current_principal(request))
     return web.json_response(await staff_json(request, c))
 
 
@@ -299,7 +296,7 @@ Apply = Callable[[Any, Consultation, Principal, datetime], Awaitable[dict[str, A
 
 
 async def _decision(request: web.Request, action: str, apply: Apply) -> Consultation:
-    actor, now = _principal(request), request.app[CLOCK].now()
+    actor, now = current_principal(request), request.app[CLOCK].now()
     async with request.app[DB].transaction() as session:
         c = await service.load(session, request.match_info["number"], lock=True)
         detail = await apply(session, c, actor, now)

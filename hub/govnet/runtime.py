@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from common.httpsig import RequestVerifier, load_or_create_key, load_public_key
+from common.httpsig import PeerKeyFile, RequestVerifier, load_or_create_key
 from common.logs import request_id_trace
 from common.outbox import Relay, RetryPolicy
+from common.periodic import periodic
 from common.service import CLOCK, DB
 from common.settings import HubSettings
 from hub.db import outbox_messages
@@ -28,22 +26,6 @@ from hub.govnet.service import DESTINATION, STATUS_SINKS, record_receipt
 __all__ = ["GOVNET", "GovnetRuntime", "install", "retry_policy"]
 
 log = logging.getLogger("qiaolink.govnet")
-
-
-class PlatformKeys:
-    """The platform's public key, read from its file once it exists (the platform may start
-    after the hub)."""
-
-    def __init__(self, key_id: str, path: Path) -> None:
-        self.key_id, self.path = key_id, path
-        self._key: Ed25519PublicKey | None = None
-
-    def __call__(self, key_id: str) -> Ed25519PublicKey | None:
-        if key_id != self.key_id:
-            return None
-        if self._key is None and self.path.exists():
-            self._key = load_public_key(self.path)
-        return self._key
 
 
 @dataclass
@@ -74,7 +56,7 @@ def install(app: web.Application, settings: HubSettings) -> None:
     app[GOVNET] = GovnetRuntime(
         settings=settings,
         key=load_or_create_key(keys_dir / "hub-govnet.pem"),
-        verifier=RequestVerifier(PlatformKeys("govnet", platform_key), clock=app[CLOCK]),
+        verifier=RequestVerifier(PeerKeyFile("govnet", platform_key), clock=app[CLOCK]),
     )
     app[STATUS_SINKS] = []
     app.cleanup_ctx.append(_link)
@@ -83,7 +65,6 @@ def install(app: web.Application, settings: HubSettings) -> None:
 async def _link(app: web.Application) -> AsyncIterator[None]:
     runtime, clock = app[GOVNET], app[CLOCK]
     settings = runtime.settings
-    stop = asyncio.Event()
     async with aiohttp.ClientSession(trace_configs=[request_id_trace()]) as http:
         runtime.client = GovnetClient(
             http,
@@ -104,37 +85,32 @@ async def _link(app: web.Application) -> AsyncIterator[None]:
             concurrency=settings.outbox_concurrency,
             hooks={DESTINATION: record_receipt(app[STATUS_SINKS], clock.now)},
         )
-        tasks = []
-        if settings.outbox_relay_enabled:
-            tasks = [
-                asyncio.create_task(
-                    runtime.relay.run(interval=settings.outbox_relay_interval_s, stop=stop)
-                ),
-                asyncio.create_task(_reconcile_loop(app, stop)),
-            ]
-        yield
-        stop.set()
+        if not settings.outbox_relay_enabled:
+            yield
+            return
         # A round in flight finishes (its sends are bounded by the platform timeout) rather
         # than being cancelled inside a database transaction.
         grace = 2 * settings.govnet_timeout_s + 10
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(asyncio.shield(task), grace)
+        client = runtime.client
 
-
-async def _reconcile_loop(app: web.Application, stop: asyncio.Event) -> None:
-    runtime = app[GOVNET]
-    interval = runtime.settings.govnet_reconcile_interval_s
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval)
-        if stop.is_set() or runtime.client is None:
-            return
-        try:
-            report = await reconcile_once(
-                app[DB], runtime.client, app[STATUS_SINKS], clock=app[CLOCK]
-            )
+        async def reconcile() -> None:
+            report = await reconcile_once(app[DB], client, app[STATUS_SINKS], clock=clock)
             if report.repaired or report.missing:
                 log.info("reconciliation: %s", report)
-        except Exception:
-            log.exception("reconciliation failed; trying again next round")
+
+        async with (
+            periodic(
+                runtime.relay.round,
+                interval_s=settings.outbox_relay_interval_s,
+                what="the platform outbox relay",
+                grace_s=grace,
+            ),
+            periodic(
+                reconcile,
+                interval_s=settings.govnet_reconcile_interval_s,
+                what="reconciliation",
+                wait_first=True,
+                grace_s=grace,
+            ),
+        ):
+            yield

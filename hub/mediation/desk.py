@@ -17,7 +17,7 @@ from common.errors import N_, REFUSALS, Invalid, NotFound
 from common.i18n import translate
 from common.numbers import hash_query_code, new_query_code
 from common.service import AUDIT, CLOCK, DB, PAGES
-from common.web import LOCALE, RouteTable
+from common.web import LOCALE, RouteTable, current_principal
 from hub.mediation import service
 from hub.mediation.meetings import mediator_invitation, start_session, stop_session
 from hub.mediation.package import build
@@ -30,7 +30,6 @@ from hub.mediation.routes import (
     case_subject,
     drafting_statement,
     opening_case,
-    principal_of,
 )
 from hub.mediation.tables import Participant
 
@@ -76,7 +75,7 @@ async def _choices(request: web.Request) -> dict[str, Any]:
 async def _new_page(
     request: web.Request, errors: list[str] | None = None, sent: Any = None, status: int = 200
 ) -> web.Response:
-    me = principal_of(request)
+    me = current_principal(request)
     form = sent or {"office": me.branch or "", "mediator": me.subject}
     return request.app[PAGES].render(
         request,
@@ -169,7 +168,7 @@ def _number(request: web.Request) -> str:
     tags=TAGS,
 )
 async def invite(request: web.Request) -> web.Response:
-    actor, pid = principal_of(request), int(request.match_info["id"])
+    actor, pid = current_principal(request), int(request.match_info["id"])
     try:
         async with request.app[DB].transaction() as session:
             case = await service.load(session, _number(request), lock=True)
@@ -252,7 +251,7 @@ async def start_from_case(request: web.Request) -> web.StreamResponse:
     tags=TAGS,
 )
 async def rejoin(request: web.Request) -> web.StreamResponse:
-    actor, session_id = principal_of(request), request.match_info["session_id"]
+    actor, session_id = current_principal(request), request.match_info["session_id"]
     async with request.app[DB].sessions() as session:
         case = await service.load(session, _number(request))
         service.require_mediator(case, actor)
@@ -302,6 +301,6 @@ async def statement_sent(request: web.Request) -> web.StreamResponse:
 )
 async def package_sent(request: web.Request) -> web.StreamResponse:
     async def run(form: Any) -> None:
-        await build(request, _number(request), principal_of(request))
+        await build(request, _number(request), current_principal(request))
 
     return await form_step(request, run)

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.access import Principal
 from common.errors import N_, Conflict, Invalid, NotFound
 from common.service import CLOCK, DB, audit
-from common.web import RouteTable, parse_body
+from common.web import RouteTable, current_principal, parse_body
 from hub.mediation import service
 from hub.mediation.model import CaseState, Step
-from hub.mediation.routes import MEDIATOR, OpenSession, case_subject, mediator_step, principal_of
+from hub.mediation.routes import MEDIATOR, OpenSession, case_subject, mediator_step
 from hub.mediation.service import CaseFile
 from hub.mediation.tables import CaseSession, Participant
 from hub.sessions import service as video
@@ -64,7 +64,7 @@ async def open_session(request: web.Request) -> web.Response:
 
 async def start_session(request: web.Request, number: str, body: OpenSession) -> dict[str, Any]:
     """Open a recorded session of the case (API or the case page); everyone's invitation."""
-    actor, now = principal_of(request), request.app[CLOCK].now()
+    actor, now = current_principal(request), request.app[CLOCK].now()
     async with request.app[DB].transaction() as session:  # check first: no room for a refused case
         case = await service.load(session, number)
         service.require_mediator(case, actor)
@@ -150,7 +150,7 @@ async def end_session(request: web.Request) -> web.Response:
 
 async def stop_session(request: web.Request, number: str, session_id: str) -> web.Response:
     """End a running session of the case; its recording is sealed. Answers the case view."""
-    actor = principal_of(request)
+    actor = current_principal(request)
     async with request.app[DB].sessions() as session:
         case = await service.load(session, number)
         service.require_mediator(case, actor)

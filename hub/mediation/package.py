@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import json
 from typing import Any
 
@@ -18,10 +17,10 @@ from common.access import Principal, Role, Scope, allow
 from common.auditlog.routes import AUDIT_LOG
 from common.errors import N_, NotFound
 from common.service import AUDIT, CLOCK, DB, audit
-from common.web import RouteTable
+from common.web import RouteTable, current_principal
 from hub.mediation import service
 from hub.mediation.model import Step
-from hub.mediation.routes import READERS, _visible, principal_of
+from hub.mediation.routes import READERS, _visible
 from hub.mediation.runtime import MEDIATION
 from hub.mediation.service import CaseFile
 from hub.mediation.tables import SignedPackage
@@ -244,32 +243,25 @@ async def build(request: web.Request, number: str, actor: Principal) -> SignedPa
             certificate=archive.certificate,
         ),
     )
-    digest = hashlib.sha256(data).hexdigest()
     store = request.app[MEDIATION].store
-    written = store.put(digest, data)
-    try:
-        async with request.app[DB].transaction() as session:
-            case = await service.load(session, number, lock=True)
-            row = SignedPackage(
-                case_id=case.id,
-                sha256=digest,
-                size=len(data),
-                tree_size=int(meta["audit"]["tree_size"]),
-                built_by=actor.subject,
-                built_at=now,
-            )
-            session.add(row)
-            detail = {
-                "sha256": digest,
-                "size": len(data),
-                "files": len(files),
-                "tree_size": row.tree_size,
-            }
-            await audit(request, session, "mediation.packaged", f"mediation:{number}", detail)
-    except BaseException:
-        if written:
-            store.remove(digest)
-        raise
+    async with store.kept(data) as digest, request.app[DB].transaction() as session:
+        case = await service.load(session, number, lock=True)
+        row = SignedPackage(
+            case_id=case.id,
+            sha256=digest,
+            size=len(data),
+            tree_size=int(meta["audit"]["tree_size"]),
+            built_by=actor.subject,
+            built_at=now,
+        )
+        session.add(row)
+        detail = {
+            "sha256": digest,
+            "size": len(data),
+            "files": len(files),
+            "tree_size": row.tree_size,
+        }
+        await audit(request, session, "mediation.packaged", f"mediation:{number}", detail)
     return row
 
 
@@ -308,7 +300,7 @@ BUILDERS = allow(Role.MEDIATOR, scope=Scope.ASSIGNED)
     tags=TAGS,
 )
 async def post_package(request: web.Request) -> web.Response:
-    row = await build(request, request.match_info["number"], principal_of(request))
+    row = await build(request, request.match_info["number"], current_principal(request))
     body = {
         "sha256": row.sha256,
         "size": row.size,

@@ -12,7 +12,7 @@ from common.access import Role, allow
 from common.errors import N_, REFUSALS, Refusal
 from common.i18n import translate
 from common.service import DB, PAGES
-from common.web import LOCALE, RouteTable
+from common.web import LOCALE, RouteTable, current_principal
 from hub.mediation import service, signing
 from hub.mediation.figures import statistics_of
 from hub.mediation.model import still_voided, terms_of
@@ -26,7 +26,6 @@ from hub.mediation.routes import (
     case_rows,
     drafting_agreement,
     mediator_step,
-    principal_of,
 )
 from hub.mediation.schemas import staff_view
 from hub.mediation.tables import SignedPackage
@@ -54,7 +53,7 @@ async def index_page(request: web.Request) -> web.Response:
         s: sum(1 for r in rows if r["state"] == s)
         for s in ("open", "mediating", "drafted", "settled", "closed")
     }
-    return _render(request, "index.html", cases=rows, counts=counts, me=principal_of(request))
+    return _render(request, "index.html", cases=rows, counts=counts, me=current_principal(request))
 
 
 async def _case_view(request: web.Request) -> dict[str, Any]:
@@ -96,7 +95,7 @@ async def case_response(
     statements = {
         d["session"]: d for d in docs if d["kind"] == "statement" and d["state"] != "void"
     }
-    mine = principal_of(request).subject == view["mediator"]
+    mine = current_principal(request).subject == view["mediator"]
     async with request.app[DB].sessions() as session:
         package = await session.scalar(
             select(SignedPackage)
@@ -214,7 +213,7 @@ async def sign_form(request: web.Request) -> web.Response:
             request,
             request.match_info["number"],
             int(request.match_info["id"]),
-            principal_of(request),
+            current_principal(request),
         )
 
     return await form_step(request, run)

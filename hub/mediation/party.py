@@ -13,10 +13,10 @@ from common.access import PUBLIC, Principal, Role
 from common.audit import record
 from common.errors import N_, NotFound
 from common.service import AUDIT, CLOCK, DB
-from common.web import RouteTable, parse_body
+from common.web import RouteTable, current_principal, parse_body
 from hub.mediation import service, signing
 from hub.mediation.model import Step
-from hub.mediation.routes import MEDIATOR, READERS, _visible, principal_of
+from hub.mediation.routes import MEDIATOR, READERS, _visible
 from hub.mediation.runtime import MEDIATION
 from hub.mediation.schemas import party_view
 from hub.mediation.service import signer_key
@@ -219,7 +219,7 @@ async def progress(request: web.Request) -> web.Response:
 )
 async def mediator_sign(request: web.Request) -> web.Response:
     result = await signing.sign_as_mediator(
-        request, _number(request), _doc_id(request), principal_of(request)
+        request, _number(request), _doc_id(request), current_principal(request)
     )
     return web.json_response(result)
 

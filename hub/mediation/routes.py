@@ -90,9 +90,6 @@ class Reason(BaseModel):
     reason: str = Field(min_length=1, max_length=5000)
 
 
-principal_of = current_principal
-
-
 def case_subject(case: MediationCase) -> str:
     return f"mediation:{case.number}"
 
@@ -116,7 +113,7 @@ async def opening_case(
     request: web.Request, body: OpenCase
 ) -> tuple[dict[str, Any], dict[int, str]]:
     """Open the case (API or form); its view and each person's access code."""
-    actor, now = principal_of(request), request.app[CLOCK].now()
+    actor, now = current_principal(request), request.app[CLOCK].now()
     people = sorted(body.people, key=lambda p: p.role != "party")  # parties first
     if people != body.people:
         raise Invalid("mediation.parties_first", N_("List the parties before their helpers."))
@@ -142,7 +139,7 @@ async def opening_case(
 
 async def _visible(request: web.Request, session: AsyncSession, number: str) -> MediationCase:
     case = await service.load(session, number)
-    actor = principal_of(request)
+    actor = current_principal(request)
     if actor.role is Role.MEDIATOR and case.mediator != actor.subject:
         raise NotFound(
             "mediation.not_found", N_("No mediation case {number}."), params={"number": number}
@@ -162,7 +159,7 @@ async def list_cases(request: web.Request) -> web.Response:
 
 
 async def case_rows(request: web.Request) -> list[dict[str, Any]]:
-    actor = principal_of(request)
+    actor = current_principal(request)
     query = select(MediationCase).order_by(MediationCase.opened_at.desc())
     if actor.role is Role.MEDIATOR:
         query = query.where(MediationCase.mediator == actor.subject)
@@ -202,7 +199,7 @@ async def mediator_step(
     request: web.Request, action: str, change: Change, status: int = 200
 ) -> web.Response:
     """Load the case locked, let its assigned mediator change it, audit, answer the new view."""
-    actor, number = principal_of(request), request.match_info["number"]
+    actor, number = current_principal(request), request.match_info["number"]
     async with request.app[DB].transaction() as session:
         case = await service.load(session, number, lock=True)
         service.require_mediator(case, actor)
@@ -307,9 +304,6 @@ async def drafting_statement(request: web.Request, on: str, statement: str) -> w
 async def _drafting(
     request: web.Request, action: str, make: Callable[[CaseFile, Principal, list[str]], Any]
 ) -> web.Response:
-    written: list[str] = []
-    store = request.app[MEDIATION].store
-
     async def change(session: AsyncSession, f: CaseFile, actor: Principal) -> dict[str, Any]:
         doc, voided = make(f, actor, written)
         session.add(doc)
@@ -323,12 +317,8 @@ async def _drafting(
             "voided": [d.id for d in voided],
         }
 
-    try:
+    async with request.app[MEDIATION].store.keeping() as written:
         return await mediator_step(request, action, change, 201)
-    except BaseException:
-        for key in written:
-            store.remove(key)
-        raise
 
 
 @routes.post(

@@ -4,7 +4,6 @@ on the file as signed so far, stored by compare-and-set so that two signers cann
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
@@ -18,23 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Principal, Role
 from common.audit import record
+from common.db import compare_and_set
 from common.errors import N_, Conflict, NotFound
 from common.service import AUDIT, CLOCK, DB
-from common.signing_stores import DbCodeStore
-from hub.auditlog.tables import code_steps
 from hub.mediation import service
 from hub.mediation.model import CaseState, SigningPlan, Step, check_signer
 from hub.mediation.runtime import MEDIATION
 from hub.mediation.service import CaseFile, signer_key
 from hub.mediation.tables import CaseDocument, CaseSignature, MediationCase, Participant
 from hub.pki import PKI
-from hub.signatures.consent import FaceOk, checked_face, secret_of
+from hub.signatures.consent import checked_face, consent_to_sign, face_of, secret_of
 from hub.signatures.runtime import SIGNATURES
-from media.face import SignedDecision
+from hub.signing_step import Sign, resident_stamp, seal_stamp, signing_step, staff_stamp
 from signing.ca import Role as CaRole
-from signing.ca import authorize_resident_signing
-from signing.pades import Placement, sign_as_resident_async, sign_pdf_async
-from signing.totp import ConsentVerifier
+from signing.pades import Placement
 
 __all__ = ["open_challenge", "resident_actor", "sign_as_mediator", "sign_as_party"]
 
@@ -142,14 +138,6 @@ async def open_challenge(
     return {"document": doc.id, "document_sha256": doc.current_sha256, "attempt": face.session_id}
 
 
-def _face_of(evidence: str) -> FaceOk:
-    d = SignedDecision.from_dict(json.loads(evidence)).decision
-    return FaceOk(d.attempt_id, d.resident_id, d.accepted, datetime.fromisoformat(d.decided_at))
-
-
-Sign = Callable[[bytes], Awaitable[bytes]]
-
-
 async def _append(
     request: web.Request,
     number: str,
@@ -160,14 +148,16 @@ async def _append(
 ) -> None:
     """Sign the current file, store it, move the document on by compare-and-set, record."""
     store, progress = request.app[MEDIATION].store, request.app[MEDIATION].progress
-    progress.set(doc.id, signer, "signing")
-    signed = await sign(store.get(doc.current_sha256))
-    digest = hashlib.sha256(signed).hexdigest()
-    progress.set(doc.id, signer, "storing")
-    written = store.put(digest, signed)
-    try:
+
+    async def signed(pdf: bytes) -> bytes:
+        out = await sign(pdf)
+        progress.set(doc.id, signer, "storing")
+        return out
+
+    async def commit(digest: str) -> None:
         async with request.app[DB].transaction() as session:
-            moved = await session.execute(
+            await compare_and_set(
+                session,
                 update(CaseDocument)
                 .where(
                     CaseDocument.id == doc.id,
@@ -175,18 +165,19 @@ async def _append(
                     CaseDocument.current_sha256 == doc.current_sha256,
                 )
                 .values(current_sha256=digest)
-                .execution_options(synchronize_session=False)
-            )
-            if int(moved.rowcount or 0) != 1:  # type: ignore[attr-defined]
-                raise Conflict(
+                .execution_options(synchronize_session=False),
+                Conflict(
                     "mediation.document_changed",
                     N_("The document changed meanwhile (signed or redrafted). Please reload."),
-                )
+                ),
+            )
             case = await service.load(session, number, lock=True)
             await record_it(session, case, doc, digest)
+
+    progress.set(doc.id, signer, "signing")
+    try:
+        await signing_step(store, doc.current_sha256, signed, commit)
     except BaseException:
-        if written:
-            store.remove(digest)
         progress.set(doc.id, signer, "failed")
         raise
 
@@ -238,48 +229,29 @@ async def sign_as_party(
         secret = await secret_of(session, request.app[SIGNATURES].box, f"resident:{me.document}")
     progress, signer = request.app[MEDIATION].progress, signer_key(me)
     progress.set(doc.id, signer, "checking")
-    verifier = ConsentVerifier(DbCodeStore(db, code_steps))
-    bound = bytes.fromhex(doc.current_sha256)
-    challenge = verifier.open_challenge(
-        account=f"resident:{me.document}",
-        session_id=me.attempt_id,
-        document_sha256=bound,
-        at=me.challenge_at,
-    )
     try:
-        consent = await verifier.accept(
-            challenge,
+        consent, auth = await consent_to_sign(
+            db,
+            resident_id=f"resident:{me.document}",
+            resident_name=me.name,
+            face=face_of(me.face_decision),
+            session_id=me.attempt_id,
+            bound_sha256=doc.current_sha256,
+            opened_at=me.challenge_at,
             secret=secret,
             code=otp,
-            document_sha256=bytes.fromhex(document_sha256),
+            offered_sha256=document_sha256,
             at=now,
         )
     except BaseException:
         progress.set(doc.id, signer, "failed")
         raise
-    auth = authorize_resident_signing(
-        face=_face_of(me.face_decision),
-        consent=consent,
-        resident_id=f"resident:{me.document}",
-        resident_name=me.name,
-        document_sha256=bound,
-        at=now,
-    )
     pki = request.app[PKI]
     reason = "Signed by the party" if doc.kind == "agreement" else "Signed by the witness"
 
-    async def sign(pdf: bytes) -> bytes:
-        return await sign_as_resident_async(
-            pdf,
-            ca=pki.ca,
-            authorization=auth,
-            at=now,
-            timestamper=pki.timestamper(),
-            evidence=pki.evidence(),
-            field=f"Party{me.id}",
-            reason=reason,
-            placement=_placement(doc, signer),
-        )
+    sign = resident_stamp(
+        pki, auth, at=now, field=f"Party{me.id}", reason=reason, placement=_placement(doc, signer)
+    )
 
     facts = {
         "signer": signer,
@@ -331,24 +303,15 @@ async def sign_as_mediator(
         case = await service.load(session, number)
         service.require_mediator(case, actor)
         doc = _ready(await service.case_file(session, case), doc_id, "mediator")
-    pki = request.app[PKI]
-    signer = await asyncio.get_running_loop().run_in_executor(
-        None,
-        lambda: pki.staff_signer(
-            username=actor.subject, display_name=case.mediator_name, role=CaRole.MEDIATOR
-        ),
+    sign = await staff_stamp(
+        request.app[PKI],
+        actor,
+        CaRole.MEDIATOR,
+        display_name=case.mediator_name,
+        field="Mediator",
+        reason="Mediator",
+        placement=_placement(doc, "mediator"),
     )
-
-    async def sign(pdf: bytes) -> bytes:
-        return await sign_pdf_async(
-            pdf,
-            signer=signer,
-            field="Mediator",
-            timestamper=pki.timestamper(),
-            evidence=pki.evidence(),
-            reason="Mediator",
-            placement=_placement(doc, "mediator"),
-        )
 
     async def record_it(
         session: AsyncSession, c: MediationCase, d: CaseDocument, after: str
@@ -391,20 +354,13 @@ async def _seal_if_due(request: web.Request, number: str, doc_id: int, last: str
             "missing": list(missing),
         }
     progress.set(doc_id, last, "sealing")
-    pki = request.app[PKI]
-    seal = await asyncio.get_running_loop().run_in_executor(None, pki.seal_signer)
+    sign = await seal_stamp(
+        request.app[PKI],
+        field="HubSeal",
+        reason="Sealed by the hub",
+        placement=_placement(doc, "seal"),
+    )
     now = request.app[CLOCK].now()
-
-    async def sign(pdf: bytes) -> bytes:
-        return await sign_pdf_async(
-            pdf,
-            signer=seal,
-            field="HubSeal",
-            timestamper=pki.timestamper(),
-            evidence=pki.evidence(),
-            reason="Sealed by the hub",
-            placement=_placement(doc, "seal"),
-        )
 
     async def record_it(
         session: AsyncSession, c: MediationCase, d: CaseDocument, after: str

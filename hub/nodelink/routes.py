@@ -92,20 +92,15 @@ async def inbox(request: web.Request) -> web.Response:
             )
         return web.json_response(answer)
     store = request.app[STORE]
-    written: list[str] = []
-    try:
-        async with request.app[DB].transaction() as session:
-            result = await apply_intake(
-                session,
-                message,
-                sender=opened.sender,
-                key=key,
-                now=now,
-                store=store,
-                written=written,
-            )
-    except BaseException:
-        for sha in written:  # the commit failed: leave no file of it behind
-            store.remove(sha)
-        raise
+    # a failed commit leaves no file of it behind
+    async with store.keeping() as written, request.app[DB].transaction() as session:
+        result = await apply_intake(
+            session,
+            message,
+            sender=opened.sender,
+            key=key,
+            now=now,
+            store=store,
+            written=written,
+        )
     return web.json_response(result)

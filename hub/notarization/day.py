@@ -13,13 +13,12 @@ from common.errors import DomainError
 from common.i18n import translate
 from common.pages import viewer_zone
 from common.service import CLOCK, DB
-from common.web import LOCALE, RouteTable
+from common.web import LOCALE, RouteTable, current_principal
 from hub.notarization import desk, service
 from hub.notarization.archive import act_view
 from hub.notarization.model import KINDS, kind_of
 from hub.notarization.pages import CLERK_NEXT, NOTARY_NEXT
 from hub.notarization.pages import render_page as render
-from hub.notarization.routes import principal
 from hub.zone import hub_zone
 
 __all__ = ["day_routes"]
@@ -44,7 +43,7 @@ def _today(request: web.Request) -> date:
 async def notary_day(request: web.Request) -> web.Response:
     day = _today(request)
     lo, hi = desk.day_bounds(day, request)
-    me = principal(request).subject
+    me = current_principal(request).subject
     async with request.app[DB].transaction() as session:
         booked = await service.day_of(session, me, lo, hi)
     rows = [
@@ -82,7 +81,7 @@ async def _booking_page(
 ) -> web.Response:
     reference = request.match_info["reference"]
     async with request.app[DB].transaction() as session:
-        booking = await service.booking_of_notary(session, reference, principal(request))
+        booking = await service.booking_of_notary(session, reference, current_principal(request))
         apps = await service.applications_for(session, booking)
     choices = [
         {"number": a.number, "kind": kind_of_item(a.item_code), "state": a.state} for a in apps
@@ -131,7 +130,7 @@ async def open_from_booking(request: web.Request) -> web.StreamResponse:
             {p.name: given.get(p.name, "") for p in kind.particulars},
         )
         row = await service.open_act(
-            request.app[DB], new, actor=principal(request), at=request.app[CLOCK].now()
+            request.app[DB], new, actor=current_principal(request), at=request.app[CLOCK].now()
         )
     except DomainError as exc:  # shown on the form, in the viewer's language; nothing stored
         message = translate(request[LOCALE], exc.message, **(exc.params or {}))
@@ -148,5 +147,5 @@ async def open_from_booking(request: web.Request) -> web.StreamResponse:
 )
 async def branch_day(request: web.Request) -> web.Response:
     day = _today(request)
-    acts = await desk.branch_queue(request, principal(request).branch or "", day)
+    acts = await desk.branch_queue(request, current_principal(request).branch or "", day)
     return render(request, "notarization/branch_day.html", day=day, acts=acts, next=CLERK_NEXT)

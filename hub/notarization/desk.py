@@ -13,11 +13,10 @@ from common.access import PUBLIC, Role, allow
 from common.errors import N_, DomainError, Invalid
 from common.pages import viewer_zone
 from common.service import CLOCK, DB
-from common.web import RouteTable
+from common.web import RouteTable, current_principal
 from hub.notarization import archive
 from hub.notarization.archive import act_view
 from hub.notarization.model import OPEN
-from hub.notarization.routes import principal
 from hub.notarization.tables import notarial_acts
 from hub.pki import PKI
 from hub.zone import hub_zone
@@ -83,7 +82,7 @@ async def _queue(request: web.Request, whose: Any, day: date) -> list[dict[str, 
 )
 async def get_queue(request: web.Request) -> web.Response:
     day = _day(request.query.get("day"), "day") or request.app[CLOCK].now().date()
-    acts = await queue_of(request, principal(request).subject, day)
+    acts = await queue_of(request, current_principal(request).subject, day)
     return web.json_response({"day": day.isoformat(), "acts": acts})
 
 
@@ -94,7 +93,7 @@ async def get_queue(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def get_journal(request: web.Request) -> web.Response:
-    viewer = principal(request)
+    viewer = current_principal(request)
     first = _day(request.query.get("from"), "from")
     last = _day(request.query.get("to"), "to")
     rows = await archive.journal_export(

@@ -14,11 +14,10 @@ from common.errors import N_, REFUSALS, DomainError
 from common.i18n import translate
 from common.pages import viewer_zone
 from common.service import DB, PAGES
-from common.web import LOCALE, RouteTable
+from common.web import LOCALE, RouteTable, current_principal
 from hub.notarization import archive, desk, service, signing
 from hub.notarization.archive import act_view
 from hub.notarization.model import KINDS
-from hub.notarization.routes import principal
 from hub.sessions import service as video
 from hub.sessions.page import session_page_context
 from hub.zone import hub_zone
@@ -150,8 +149,8 @@ def render_page(
 async def _act_for_staff(request: web.Request) -> Any:
     async with request.app[DB].transaction() as session:
         row = await service.load_act(session, request.match_info["id"])
-        service.assigned(row, principal(request))
-        service.same_branch(row, principal(request))
+        service.assigned(row, current_principal(request))
+        service.same_branch(row, current_principal(request))
         current = await signing.current_document(session, row)
     return {**act_view(row), "current_sha256": current}
 
@@ -199,7 +198,7 @@ async def notary_act(request: web.Request) -> web.Response:
 )
 async def notary_journal(request: web.Request) -> web.Response:
     rows = await archive.journal_export(
-        request.app[DB], notary=principal(request).subject, since=None, until=None
+        request.app[DB], notary=current_principal(request).subject, since=None, until=None
     )
     return render_page(request, "notarization/journal.html", rows=rows)
 

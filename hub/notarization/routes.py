@@ -3,6 +3,7 @@ the notary runs the act, the clerk witnesses, anyone verifies a certificate."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -56,9 +57,6 @@ class Reason(BaseModel):
     reason: str = Field(max_length=4000)
 
 
-principal = current_principal
-
-
 def now(request: web.Request) -> datetime:
     return request.app[CLOCK].now()
 
@@ -87,7 +85,9 @@ async def post_act(request: web.Request) -> web.Response:
         body.particulars,
         body.copies,
     )
-    row = await service.open_act(request.app[DB], form, actor=principal(request), at=now(request))
+    row = await service.open_act(
+        request.app[DB], form, actor=current_principal(request), at=now(request)
+    )
     return _json(row, 201)
 
 
@@ -100,8 +100,8 @@ async def post_act(request: web.Request) -> web.Response:
 async def get_act(request: web.Request) -> web.Response:
     async with request.app[DB].transaction() as session:
         row = await service.load_act(session, act_id(request))
-        service.assigned(row, principal(request))
-        service.same_branch(row, principal(request))
+        service.assigned(row, current_principal(request))
+        service.same_branch(row, current_principal(request))
         current = await signing.current_document(session, row)
     return web.json_response({**act_view(row), "current_sha256": current})
 
@@ -176,7 +176,7 @@ async def post_session(request: web.Request) -> web.Response:
         request.app[DB],
         act_id(request),
         body.video_session_id,
-        actor=principal(request),
+        actor=current_principal(request),
         at=now(request),
     )
     return _json(row)
@@ -192,7 +192,11 @@ async def post_session(request: web.Request) -> web.Response:
 async def post_tick(request: web.Request) -> web.Response:
     body = await parse_body(request, Tick)
     row = await service.tick(
-        request.app[DB], act_id(request), body.code, actor=principal(request), at=now(request)
+        request.app[DB],
+        act_id(request),
+        body.code,
+        actor=current_principal(request),
+        at=now(request),
     )
     return _json(row)
 
@@ -208,7 +212,7 @@ async def post_present(request: web.Request) -> web.Response:
         request.app[DB],
         request.app[SIGNATURES].store,
         act_id(request),
-        actor=principal(request),
+        actor=current_principal(request),
         at=now(request),
         verify_base=request.app[VERIFY_BASE],
     )
@@ -222,15 +226,7 @@ async def post_present(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def post_witness(request: web.Request) -> web.Response:
-    row = await signing.witness(
-        request.app[DB],
-        request.app[SIGNATURES].store,
-        request.app[PKI],
-        act_id(request),
-        actor=principal(request),
-        at=now(request),
-    )
-    return _json(row)
+    return await _signature(request, signing.witness)
 
 
 @routes.post(
@@ -240,12 +236,17 @@ async def post_witness(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def post_issue(request: web.Request) -> web.Response:
-    row = await signing.issue(
+    return await _signature(request, signing.issue)
+
+
+async def _signature(request: web.Request, step: Callable[..., Awaitable[Any]]) -> web.Response:
+    """A signing step on the act's certificate (``signing.witness`` or ``signing.issue``)."""
+    row = await step(
         request.app[DB],
         request.app[SIGNATURES].store,
         request.app[PKI],
         act_id(request),
-        actor=principal(request),
+        actor=current_principal(request),
         at=now(request),
     )
     return _json(row)
@@ -258,7 +259,7 @@ async def _close(request: web.Request, step: Step) -> web.Response:
         act_id(request),
         step,
         body.reason,
-        actor=principal(request),
+        actor=current_principal(request),
         at=now(request),
     )
     return _json(row)
@@ -294,7 +295,7 @@ async def post_adjourn(request: web.Request) -> web.Response:
 )
 async def post_resume(request: web.Request) -> web.Response:
     row = await service.resume(
-        request.app[DB], act_id(request), actor=principal(request), at=now(request)
+        request.app[DB], act_id(request), actor=current_principal(request), at=now(request)
     )
     return _json(row)
 
@@ -366,6 +367,8 @@ async def _readable(request: web.Request) -> Any:
 )
 async def get_archive(request: web.Request) -> web.Response:
     async with request.app[DB].transaction() as session:
-        service.assigned(await service.load_act(session, act_id(request)), principal(request))
+        service.assigned(
+            await service.load_act(session, act_id(request)), current_principal(request)
+        )
     found = await archive.archive_of(request.app[DB], request.app[AUDIT_LOG], act_id(request))
     return web.json_response(found)

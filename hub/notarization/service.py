@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Principal, Role
 from common.audit import record
-from common.db import Database
+from common.db import Database, compare_and_set
 from common.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from hub.accounts.tables import Staff
 from hub.applications.service import load_by_code
@@ -89,22 +89,26 @@ def same_branch(row: Any, principal: Principal) -> None:
         raise NotFound("notarization.no_act", N_("There is no such notarial act."))
 
 
+def _changed() -> Conflict:
+    return Conflict(
+        "notarization.changed",
+        N_("Someone else changed this notarial act meanwhile. Please reload."),
+    )
+
+
 async def move(
     session: AsyncSession, row: Any, step: Step, at: datetime, **values: Any
 ) -> ActState:
     """Move the act by ``step`` if it is still in the state it was read in (compare-and-set)."""
     after = model.next_state(ActState(row.state), step)
     t = notarial_acts
-    moved = await session.execute(
+    await compare_and_set(
+        session,
         update(t)
         .where(t.c.id == row.id, t.c.state == row.state, t.c.updated_at == row.updated_at)
-        .values(state=after.value, updated_at=at, **values)
+        .values(state=after.value, updated_at=at, **values),
+        _changed(),
     )
-    if int(getattr(moved, "rowcount", 0) or 0) != 1:
-        raise Conflict(
-            "notarization.changed",
-            N_("Someone else changed this notarial act meanwhile. Please reload."),
-        )
     return after
 
 
@@ -293,17 +297,14 @@ async def tick(db: Database, act_id: str, code: str, *, actor: Principal, at: da
         read = [a["code"] for a in row.advisements]
         model.check_tick(kind, ActState(row.state), read, code)
         t = notarial_acts
-        done = await session.execute(
+        await compare_and_set(
+            session,
             update(t)
             .where(t.c.id == row.id, t.c.updated_at == row.updated_at)
             .values(advisements=[*row.advisements, {"code": code, "at": at.isoformat()}])
-            .values(updated_at=at)
+            .values(updated_at=at),
+            _changed(),
         )
-        if int(getattr(done, "rowcount", 0) or 0) != 1:
-            raise Conflict(
-                "notarization.changed",
-                N_("Someone else changed this notarial act meanwhile. Please reload."),
-            )
         await record(
             session,
             audit_events,

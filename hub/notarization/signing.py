@@ -14,14 +14,12 @@ the file it wrote, so nothing is left half-stored.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Principal
@@ -44,10 +42,16 @@ from hub.notarization.service import (
 )
 from hub.pki import HubPki
 from hub.signatures.model import RequestState, check_pdf
-from hub.signatures.service import load_request
-from hub.signatures.tables import signing_requests
+from hub.signatures.service import (
+    SignatureStep,
+    advance,
+    current_sha256,
+    insert_request,
+    load_request,
+)
+from hub.signing_step import Sign, seal_stamp, staff_stamp
 from signing.ca import Role as CaRole
-from signing.pades import Placement, sign_pdf
+from signing.pades import Placement
 
 __all__ = ["certificate_of", "issue", "present", "witness"]
 
@@ -100,55 +104,41 @@ async def present(
             )
         pdf = await certificate_of(session, row, verify_base)
     check_pdf(pdf)
-    digest = hashlib.sha256(pdf).hexdigest()
-    written = store.put(digest, pdf)
     request_id = os.urandom(12).hex()
-    try:
-        async with db.transaction() as session:
-            row = await load_act(session, act_id)
-            await move(
-                session,
-                row,
-                Step.PRESENT,
-                at,
-                signing_request_id=request_id,
-                document_sha256=digest,
-            )
-            await session.execute(
-                insert(signing_requests).values(
-                    id=request_id,
-                    application_number=row.application_number,
-                    resident_id=row.resident_id,
-                    resident_name=row.resident_name,
-                    notary=row.notary,
-                    title=f"{row.number} {model.kind_of(row.act_type).title_zh}",
-                    document_sha256=digest,
-                    current_sha256=digest,
-                    state=RequestState.AWAITING_RESIDENT.value,
-                    created_by=actor.subject,
-                    created_at=at,
-                    updated_at=at,
-                )
-            )
-            detail = {"signing_request": request_id, "document_sha256": digest}
-            for action, subj in (
-                ("signature.requested", f"signing:{request_id}"),
-                ("notarization.presented", subject(act_id)),
-            ):
-                await record(
-                    session,
-                    audit_events,
-                    at=at,
-                    actor=actor,
-                    action=action,
-                    subject=subj,
-                    detail=detail,
-                )
-            return await load_act(session, act_id)
-    except BaseException:
-        if written:
-            store.remove(digest)
-        raise
+    async with store.kept(pdf) as digest, db.transaction() as session:
+        row = await load_act(session, act_id)
+        await move(
+            session,
+            row,
+            Step.PRESENT,
+            at,
+            signing_request_id=request_id,
+            document_sha256=digest,
+        )
+        detail = {"signing_request": request_id, "document_sha256": digest}
+        await insert_request(
+            session,
+            request_id,
+            application_number=row.application_number,
+            resident_id=row.resident_id,
+            resident_name=row.resident_name,
+            notary=row.notary,
+            title=f"{row.number} {model.kind_of(row.act_type).title_zh}",
+            document_sha256=digest,
+            actor=actor,
+            at=at,
+            detail=detail,
+        )
+        await record(
+            session,
+            audit_events,
+            at=at,
+            actor=actor,
+            action="notarization.presented",
+            subject=subject(act_id),
+            detail=detail,
+        )
+        return await load_act(session, act_id)
 
 
 @dataclass(frozen=True)
@@ -165,15 +155,15 @@ async def _signed_step(
     store: MaterialStore,
     act_id: str,
     plan: _Signed,
+    check: Callable[[Any, Principal], None],
     *,
     actor: Principal,
     at: datetime,
-    check: Callable[[Any], None],
-    sign: Callable[[bytes], Awaitable[bytes]],
+    sign: Sign,
 ) -> Any:
     async with db.transaction() as session:
         row = await load_act(session, act_id)
-        check(row)
+        check(row, actor)  # may this actor take the step on this act
         model.next_state(ActState(row.state), plan.step)
         request = await load_request(session, row.signing_request_id)
     if request.state != plan.before.value:
@@ -182,83 +172,55 @@ async def _signed_step(
             N_("The signatures must come in order: the document is {state}."),
             params={"state": request.state},
         )
-    signed = await sign(store.get(request.current_sha256))
-    digest = hashlib.sha256(signed).hexdigest()
-    written = store.put(digest, signed)
-    try:
-        async with db.transaction() as session:
-            t = signing_requests
-            moved = await session.execute(
-                update(t)
-                .where(
-                    t.c.id == request.id,
-                    t.c.state == plan.before.value,
-                    t.c.current_sha256 == request.current_sha256,
-                )
-                .values(state=plan.after.value, current_sha256=digest, updated_at=at)
-            )
-            if int(getattr(moved, "rowcount", 0) or 0) != 1:
-                raise Conflict(
-                    "signing.state_changed",
-                    N_("Someone else changed this signing request meanwhile. Please reload."),
-                )
-            row = await load_act(session, act_id)
-            values = {k: (digest if v is _DIGEST else v) for k, v in plan.act_values.items()}
-            after = await move(session, row, plan.step, at, **values)
-            for action in plan.audits:
-                await record(
-                    session,
-                    audit_events,
-                    at=at,
-                    actor=actor,
-                    action=action,
-                    subject=f"signing:{request.id}",
-                    detail={"before_sha256": request.current_sha256, "signed_sha256": digest},
-                )
+    done: list[Any] = []
+
+    async def then(session: AsyncSession, digest: str) -> None:
+        row = await load_act(session, act_id)
+        values = {k: (digest if v is _DIGEST else v) for k, v in plan.act_values.items()}
+        after = await move(session, row, plan.step, at, **values)
+        for action in plan.audits[1:]:
             await record(
                 session,
                 audit_events,
                 at=at,
                 actor=actor,
-                action=f"notarization.{after.value}",
-                subject=subject(act_id),
-                detail={"document_sha256": digest},
+                action=action,
+                subject=f"signing:{request.id}",
+                detail={"before_sha256": request.current_sha256, "signed_sha256": digest},
             )
-            if after is ActState.ISSUED:
-                await write_journal(session, await load_act(session, act_id), at)
-            return await load_act(session, act_id)
-    except BaseException:
-        if written:
-            store.remove(digest)
-        raise
+        await record(
+            session,
+            audit_events,
+            at=at,
+            actor=actor,
+            action=f"notarization.{after.value}",
+            subject=subject(act_id),
+            detail={"document_sha256": digest},
+        )
+        if after is ActState.ISSUED:
+            await write_journal(session, await load_act(session, act_id), at)
+        done.append(await load_act(session, act_id))
+
+    step = SignatureStep(request.id, plan.before, plan.after, plan.audits[0], actor, {})
+    await advance(db, store, step, row=request, sign=sign, at=at, then=then)
+    return done[0]
 
 
 _DIGEST = object()  # stands for the signed file's hash in ``act_values``
-
-
-def _signer(pki: HubPki, actor: Principal, role: CaRole) -> Any:
-    return pki.staff_signer(username=actor.subject, display_name=actor.display_name, role=role)
 
 
 async def witness(
     db: Database, store: MaterialStore, pki: HubPki, act_id: str, *, actor: Principal, at: datetime
 ) -> Any:
     """The branch clerk co-signs as witness of the session, after the resident."""
-    signer = await asyncio.to_thread(_signer, pki, actor, CaRole.CLERK)
-
-    async def sign(pdf: bytes) -> bytes:
-        return await asyncio.to_thread(
-            lambda: sign_pdf(
-                pdf,
-                signer=signer,
-                field="Witness",
-                timestamper=pki.timestamper(),
-                evidence=pki.evidence(),
-                reason="Witnessed at the branch",
-                placement=WITNESS,
-            )
-        )
-
+    sign = await staff_stamp(
+        pki,
+        actor,
+        CaRole.CLERK,
+        field="Witness",
+        reason="Witnessed at the branch",
+        placement=WITNESS,
+    )
     plan = _Signed(
         Step.WITNESS,
         RequestState.RESIDENT_SIGNED,
@@ -266,47 +228,25 @@ async def witness(
         ("signature.witnessed",),
         {"witness": actor.subject},
     )
-    return await _signed_step(
-        db,
-        store,
-        act_id,
-        plan,
-        actor=actor,
-        at=at,
-        check=lambda row: same_branch(row, actor),
-        sign=sign,
-    )
+    return await _signed_step(db, store, act_id, plan, same_branch, actor=actor, at=at, sign=sign)
 
 
 async def issue(
     db: Database, store: MaterialStore, pki: HubPki, act_id: str, *, actor: Principal, at: datetime
 ) -> Any:
     """The notary signs and the hub seal closes the certificate: the act is issued."""
-    notary = await asyncio.to_thread(_signer, pki, actor, CaRole.NOTARY)
-    seal = await asyncio.to_thread(pki.seal_signer)
-
-    def both(pdf: bytes) -> bytes:
-        signed = sign_pdf(
-            pdf,
-            signer=notary,
-            field="Notary",
-            timestamper=pki.timestamper(),
-            evidence=pki.evidence(),
-            reason="Notarized",
-            placement=NOTARY,
-        )
-        return sign_pdf(
-            signed,
-            signer=seal,
-            field="Seal",
-            timestamper=pki.timestamper(),
-            evidence=pki.evidence(),
-            reason="Sealed by the hub",
-            placement=SEAL,
-        )
+    by_notary = await staff_stamp(
+        pki,
+        actor,
+        CaRole.NOTARY,
+        field="Notary",
+        reason="Notarized",
+        placement=NOTARY,
+    )
+    by_seal = await seal_stamp(pki, field="Seal", reason="Sealed by the hub", placement=SEAL)
 
     async def sign(pdf: bytes) -> bytes:
-        return await asyncio.to_thread(both, pdf)
+        return await by_seal(await by_notary(pdf))
 
     plan = _Signed(
         Step.ISSUE,
@@ -315,25 +255,11 @@ async def issue(
         ("signature.notarized", "signature.sealed"),
         {"certificate_sha256": _DIGEST, "issued_at": at},
     )
-    return await _signed_step(
-        db,
-        store,
-        act_id,
-        plan,
-        actor=actor,
-        at=at,
-        check=lambda row: assigned(row, actor),
-        sign=sign,
-    )
+    return await _signed_step(db, store, act_id, plan, assigned, actor=actor, at=at, sign=sign)
 
 
 async def current_document(session: AsyncSession, row: Any) -> str | None:
     """The hash of the certificate as signed so far (None before it was presented)."""
     if row.signing_request_id is None:
         return None
-    found = await session.scalar(
-        select(signing_requests.c.current_sha256).where(
-            signing_requests.c.id == row.signing_request_id
-        )
-    )
-    return str(found) if found else None
+    return await current_sha256(session, row.signing_request_id)

@@ -303,7 +303,8 @@ def find_slots(
     zone_named(desk.hub_shift.zone)
     _check_range(query, now.astimezone(branch_zone).date(), horizon_days)
     first, last = query.first_day, query.last_day
-    window = [(ceil_to(_epoch(now), UNIT), _epoch(now + timedelta(days=horizon_days + 1)))]
+    # strictly after now: a slot starting this instant can no longer be booked
+    window = [(ceil_to(_epoch(now) + 1, UNIT), _epoch(now + timedelta(days=horizon_days + 1)))]
     common = intersect(_common_spans(desk, first, last), window)
     rooms = [
         (r.code, subtract(common, _spans(desk.busy.get(room_key(r.code), ()))))

@@ -18,7 +18,7 @@ from common.errors import N_, Conflict
 from common.i18n import translate, translator
 from common.ratelimit import RateLimited, enforce
 from common.service import CLOCK, DB, PAGES
-from common.web import LOCALE, PRINCIPAL, RouteTable, parse_body
+from common.web import LOCALE, RouteTable, current_principal, parse_body
 from common.websockets import text_socket
 from hub.sessions import service
 from hub.sessions.live import LIVE, live_sessions_ctx
@@ -67,8 +67,7 @@ def _invitation(request: web.Request, session_id: str, invitee: Invitee) -> dict
 
 async def _reached(request: web.Request) -> str:
     """The path's session id once the caller is in its scope (404 otherwise)."""
-    principal = request[PRINCIPAL]
-    assert principal is not None  # admitted by the route's declaration
+    principal = current_principal(request)
     session_id = request.match_info["session_id"]
     await service.reachable(request.app[DB], session_id, principal)
     return session_id
@@ -79,8 +78,8 @@ async def _reached(request: web.Request) -> str:
 )
 async def open_session(request: web.Request) -> web.Response:
     body = await parse_body(request, OpenSession)
-    actor = request[PRINCIPAL]
-    assert actor is not None
+    actor = current_principal(request)
+    await service.require_assigned(request.app[DB], actor, kind=body.kind, number=body.case_id)
     session_id = secrets.token_hex(8)
     await service.open_session(
         request.app[DB],
@@ -152,7 +151,9 @@ def _rate_limited(request: web.Request, participant: str, receive: Receive, send
 
 @routes.get(
     "/api/sessions/{session_id}",
-    access=allow(Role.NOTARY, Role.MEDIATOR, Role.OFFICER, Role.AUDITOR, read_only=True),
+    access=allow(
+        Role.NOTARY, Role.MEDIATOR, Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, read_only=True
+    ),
     summary="A session with its recorded segments (hashes) and event log",
 )
 async def show(request: web.Request) -> web.Response:
@@ -166,8 +167,7 @@ async def show(request: web.Request) -> web.Response:
 @routes.post("/api/sessions/{session_id}/end", access=HOSTS, summary="End a session")
 async def end(request: web.Request) -> web.Response:
     session_id = await _reached(request)
-    actor = request[PRINCIPAL]
-    assert actor is not None
+    actor = current_principal(request)
     await request.app[LIVE].end(session_id)  # closes the last segment, which is then stored
     await service.end_session(
         request.app[DB], at=request.app[CLOCK].now(), actor=actor, session_id=session_id

@@ -13,6 +13,7 @@ from common.access import Principal, Role
 from common.audit import record
 from common.db import Database
 from common.errors import N_, Conflict, NotFound
+from hub.accounts.tables import Staff
 from hub.consultation.tables import Consultation
 from hub.db import audit_events
 from hub.mediation.tables import MediationCase
@@ -25,6 +26,7 @@ __all__ = [
     "audit_details",
     "crosscheck_of",
     "end_session",
+    "joinable",
     "load_session",
     "log_event",
     "open_session",
@@ -32,6 +34,7 @@ __all__ = [
     "reachable",
     "record_offices",
     "recording_flags",
+    "require_assigned",
     "session_record",
     "streams_sealed",
     "subject",
@@ -101,23 +104,56 @@ async def record_offices(tx: Any, kind: str, number: str) -> set[str]:
     return (await _record_staff(tx, kind, number))[1]
 
 
+async def require_assigned(db: Database, principal: Principal, *, kind: str, number: str) -> None:
+    """Only staff assigned to the case or act open a session for it: anyone else, or a number
+    we do not hold, is told there is no such record (404), the answer the record's own routes
+    give an unassigned caller."""
+    async with db.transaction() as tx:
+        staff, _offices = await _record_staff(tx, kind, number)
+    if principal.subject not in staff:
+        raise NotFound("media.no_record", N_("There is no such case or act."))
+
+
+async def _overseen_offices(tx: Any, staff: set[str], offices: set[str]) -> set[str]:
+    """The offices whose supervisor oversees the record: its own, and those of its staff."""
+    rows = await tx.scalars(select(Staff.office_code).where(Staff.username.in_(staff)))
+    return offices | set(rows.all())
+
+
 async def reachable(db: Database, session_id: str, principal: Principal) -> VideoSession:
     """The session if ``principal`` may reach it at all; else 404, as for an unknown one.
 
     A session inherits its scope from its case or act: reachable by the staff who opened it,
-    the staff assigned to the case or act, that office's supervisor, and auditors (who only
-    read). Every API route and HTML page naming a session calls this before anything else and
-    lets the NotFound through, so an unassigned caller cannot tell a foreign session from none.
+    the staff assigned to the case or act, the supervisor of the record's office or of its
+    staff's office, and auditors (the last two only read: their roles are admitted to reading
+    routes only). Every API route and HTML page naming a session calls this before anything
+    else and lets the NotFound through, so an unassigned caller cannot tell a foreign session
+    from none.
     """
     async with db.transaction() as tx:
         session = await _open_session(tx, session_id)
         if principal.role is Role.AUDITOR or principal.subject == session.created_by:
             return session
         staff, offices = await _record_staff(tx, session.kind, session.case_id)
-    if principal.subject in staff:
-        return session
-    if principal.role is Role.SUPERVISOR and principal.branch in offices:
-        return session
+        if principal.subject in staff:
+            return session
+        if principal.role is Role.SUPERVISOR:
+            if principal.branch in await _overseen_offices(tx, staff, offices):
+                return session
+    raise NotFound("media.session_unknown", N_("There is no such video session."))
+
+
+async def joinable(db: Database, session_id: str, principal: Principal) -> VideoSession:
+    """The session if ``principal`` may take part in it live; else 404, as for an unknown one.
+
+    Hosts follow :func:`reachable`; the branch's clerk and its node take part in the sessions
+    of their own branch's records only."""
+    if principal.role not in (Role.CLERK, Role.NODE):
+        return await reachable(db, session_id, principal)
+    async with db.transaction() as tx:
+        session = await _open_session(tx, session_id)
+        if principal.branch in await record_offices(tx, session.kind, session.case_id):
+            return session
     raise NotFound("media.session_unknown", N_("There is no such video session."))
 
 

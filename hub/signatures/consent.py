@@ -16,18 +16,22 @@ from common.audit import record
 from common.db import Database
 from common.errors import N_, Conflict, Forbidden, Invalid
 from common.secretbox import SecretBox
+from common.signing_stores import DbCodeStore
+from hub.auditlog.tables import code_steps
 from hub.db import audit_events
 from hub.signatures.tables import node_keys, totp_enrolments
 from media.face import SignedDecision, verify_decision
-from signing.ca import AUTHORIZATION_MAX_AGE
+from signing.ca import AUTHORIZATION_MAX_AGE, ResidentAuthorization, authorize_resident_signing
 from signing.primitives import load_ed25519_public
-from signing.totp import Enrolment, enrol
+from signing.totp import ConsentProof, ConsentVerifier, Enrolment, enrol
 
 __all__ = [
     "FaceOk",
     "Proof",
     "checked_face",
+    "consent_to_sign",
     "enrol_resident",
+    "face_of",
     "identity_proof",
     "secret_of",
 ]
@@ -157,3 +161,44 @@ async def checked_face(
         raise _face_refused(N_("The face verification is too old. Please verify again."))
     doc = json.dumps(signed.to_dict(), sort_keys=True, ensure_ascii=False)
     return FaceOk(decision.attempt_id, decision.resident_id, True, decided_at), doc
+
+
+def face_of(evidence: str) -> FaceOk:
+    """The face decision kept as evidence (canonical JSON from :func:`checked_face`)."""
+    d = SignedDecision.from_dict(json.loads(evidence)).decision
+    return FaceOk(d.attempt_id, d.resident_id, d.accepted, datetime.fromisoformat(d.decided_at))
+
+
+async def consent_to_sign(
+    db: Database,
+    *,
+    resident_id: str,
+    resident_name: str,
+    face: FaceOk,
+    session_id: str,
+    bound_sha256: str,
+    opened_at: datetime,
+    secret: str,
+    code: str,
+    offered_sha256: str,
+    at: datetime,
+) -> tuple[ConsentProof, ResidentAuthorization]:
+    """The resident's one-time ``code`` for the file ``bound_sha256`` they were shown when the
+    face decision came (``opened_at``), used once; with the face, what their certificate needs."""
+    verifier = ConsentVerifier(DbCodeStore(db, code_steps))
+    bound = bytes.fromhex(bound_sha256)
+    challenge = verifier.open_challenge(
+        account=resident_id, session_id=session_id, document_sha256=bound, at=opened_at
+    )
+    consent = await verifier.accept(
+        challenge, secret=secret, code=code, document_sha256=bytes.fromhex(offered_sha256), at=at
+    )
+    auth = authorize_resident_signing(
+        face=face,
+        consent=consent,
+        resident_id=resident_id,
+        resident_name=resident_name,
+        document_sha256=bound,
+        at=at,
+    )
+    return consent, auth

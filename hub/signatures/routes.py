@@ -60,9 +60,6 @@ class NewRequest(BaseModel):
     document: str = Field(description="The PDF, base64")
 
 
-_principal = current_principal
-
-
 def _now(request: web.Request) -> datetime:
     return request.app[CLOCK].now()
 
@@ -140,7 +137,7 @@ async def post_node_key(request: web.Request) -> web.Response:
                     branch=body.branch,
                     public_key=base64.b64decode(body.public_key),
                     registered_at=_now(request),
-                    registered_by=_principal(request).subject,
+                    registered_by=current_principal(request).subject,
                 )
             )
             await audit(
@@ -177,7 +174,7 @@ async def post_request(request: web.Request) -> web.Response:
         notary=body.notary,
         title=body.title,
         pdf=pdf,
-        actor=_principal(request),
+        actor=current_principal(request),
         at=_now(request),
     )
     return web.json_response(result, status=201)

@@ -3,8 +3,6 @@ with a one-time code), the assigned notary, the hub seal."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 from datetime import datetime
 from typing import Any
 
@@ -15,23 +13,20 @@ from sqlalchemy import select, update
 from common.access import PUBLIC, Principal, Role, Scope, allow
 from common.errors import N_, Conflict, Forbidden, NotFound
 from common.service import DB, audit
-from common.signing_stores import DbCodeStore
-from common.web import RouteTable, parse_body
-from hub.auditlog.tables import code_steps
+from common.web import RouteTable, current_principal, parse_body
 from hub.notarization import signing as act_signing
 from hub.notarization.tables import notarial_acts
 from hub.pki import PKI
-from hub.signatures.consent import FaceOk, checked_face, secret_of
+from hub.signatures.consent import checked_face, consent_to_sign, face_of, secret_of
 from hub.signatures.model import RequestState, expect_state
-from hub.signatures.routes import _now, _principal, _resident
+from hub.signatures.routes import _now, _resident
 from hub.signatures.runtime import SIGNATURES
 from hub.signatures.service import SignatureStep, advance, load_request
 from hub.signatures.tables import signing_requests
-from media.face import SignedDecision
+from hub.signing_step import resident_stamp, seal_stamp, staff_stamp
 from signing.ca import Role as CaRole
-from signing.ca import authorize_resident_signing
-from signing.pades import Placement, sign_as_resident_async, sign_pdf_async
-from signing.totp import ConsentVerifier, TotpPolicy
+from signing.pades import Placement
+from signing.totp import TotpPolicy
 
 __all__ = ["routes"]
 
@@ -93,18 +88,6 @@ async def post_challenge(request: web.Request) -> web.Response:
     )
 
 
-def _face_of(row: Any) -> FaceOk | None:
-    if row.face_decision is None:
-        return None
-    decision = SignedDecision.from_dict(json.loads(row.face_decision)).decision
-    return FaceOk(
-        decision.attempt_id,
-        decision.resident_id,
-        decision.accepted,
-        datetime.fromisoformat(decision.decided_at),
-    )
-
-
 @routes.post(
     "/api/signatures/requests/{id}/resident",
     access=PUBLIC,
@@ -121,36 +104,24 @@ async def post_resident_signature(request: web.Request) -> web.Response:
         app = await _resident(request, session, row)
         expect_state(row, RequestState.AWAITING_RESIDENT)
         secret = await secret_of(session, runtime.box, row.resident_id)
-    doc = bytes.fromhex(row.document_sha256)
-    face = _face_of(row)
-    if face is None or row.session_id is None:  # no face decision brought yet
+    if row.face_decision is None or row.session_id is None:  # no face decision brought yet
         raise Forbidden(
             "signing.face_required",
             N_("A successful face verification of the signer is required before signing."),
         )
-    verifier = ConsentVerifier(DbCodeStore(db, code_steps))
-    challenge = verifier.open_challenge(
-        account=row.resident_id,
-        session_id=row.session_id,
-        document_sha256=doc,
-        at=row.challenge_opened_at,
-    )
-    consent = await verifier.accept(
-        challenge,
-        secret=secret,
-        code=body.code,
-        document_sha256=bytes.fromhex(body.document_sha256),
-        at=now,
-    )
-    auth = authorize_resident_signing(
-        face=face,
-        consent=consent,
+    consent, auth = await consent_to_sign(
+        db,
         resident_id=row.resident_id,
         resident_name=row.resident_name,
-        document_sha256=doc,
+        face=face_of(row.face_decision),
+        session_id=row.session_id,
+        bound_sha256=row.document_sha256,
+        opened_at=row.challenge_opened_at,
+        secret=secret,
+        code=body.code,
+        offered_sha256=body.document_sha256,
         at=now,
     )
-    pki = request.app[PKI]
     actor = Principal(subject=row.resident_id, role=Role.RESIDENT, branch=app.branch)
     step = SignatureStep(
         row.id,
@@ -165,18 +136,13 @@ async def post_resident_signature(request: web.Request) -> web.Response:
         },
     )
 
-    async def sign(pdf: bytes) -> bytes:
-        return await sign_as_resident_async(
-            pdf,
-            ca=pki.ca,
-            authorization=auth,
-            at=now,
-            timestamper=pki.timestamper(),
-            evidence=pki.evidence(),
-            reason="Signed by the applicant",
-            placement=Placement(slot=0),
-        )
-
+    sign = resident_stamp(
+        request.app[PKI],
+        auth,
+        at=now,
+        reason="Signed by the applicant",
+        placement=Placement(slot=0),
+    )
     return web.json_response(await advance(db, runtime.store, step, row=row, sign=sign, at=now))
 
 
@@ -187,7 +153,7 @@ async def post_resident_signature(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def post_notary_signature(request: web.Request) -> web.Response:
-    principal, now, db = _principal(request), _now(request), request.app[DB]
+    principal, now, db = current_principal(request), _now(request), request.app[DB]
     async with db.transaction() as session:
         row = await load_request(session, request.match_info["id"])
         act_id = await session.scalar(
@@ -198,12 +164,13 @@ async def post_notary_signature(request: web.Request) -> web.Response:
     if act_id is not None:  # a notarial act: the branch witnesses first, the act is issued
         return await _issue_act(request, row, act_id, principal, now)
     expect_state(row, RequestState.RESIDENT_SIGNED)
-    pki = request.app[PKI]
-    signer = await asyncio.get_running_loop().run_in_executor(
-        None,
-        lambda: pki.staff_signer(
-            username=principal.subject, display_name=principal.display_name, role=CaRole.NOTARY
-        ),
+    sign = await staff_stamp(
+        request.app[PKI],
+        principal,
+        CaRole.NOTARY,
+        field="Notary",
+        reason="Notarized",
+        placement=Placement(slot=1),
     )
     step = SignatureStep(
         row.id,
@@ -213,18 +180,6 @@ async def post_notary_signature(request: web.Request) -> web.Response:
         principal,
         {},
     )
-
-    async def sign(pdf: bytes) -> bytes:
-        return await sign_pdf_async(
-            pdf,
-            signer=signer,
-            field="Notary",
-            timestamper=pki.timestamper(),
-            evidence=pki.evidence(),
-            reason="Notarized",
-            placement=Placement(slot=1),
-        )
-
     return web.json_response(
         await advance(db, request.app[SIGNATURES].store, step, row=row, sign=sign, at=now)
     )
@@ -262,27 +217,16 @@ async def _issue_act(
     tags=TAGS,
 )
 async def post_seal(request: web.Request) -> web.Response:
-    principal, now, db = _principal(request), _now(request), request.app[DB]
+    principal, now, db = current_principal(request), _now(request), request.app[DB]
     async with db.transaction() as session:
         row = await load_request(session, request.match_info["id"])
     expect_state(row, RequestState.NOTARIZED)
-    pki = request.app[PKI]
-    signer = await asyncio.get_running_loop().run_in_executor(None, pki.seal_signer)
+    sign = await seal_stamp(
+        request.app[PKI], field="Seal", reason="Sealed by the hub", placement=Placement(slot=2)
+    )
     step = SignatureStep(
         row.id, RequestState.NOTARIZED, RequestState.SEALED, "signature.sealed", principal, {}
     )
-
-    async def sign(pdf: bytes) -> bytes:
-        return await sign_pdf_async(
-            pdf,
-            signer=signer,
-            field="Seal",
-            timestamper=pki.timestamper(),
-            evidence=pki.evidence(),
-            reason="Sealed by the hub",
-            placement=Placement(slot=2),
-        )
-
     return web.json_response(
         await advance(db, request.app[SIGNATURES].store, step, row=row, sign=sign, at=now)
     )

@@ -141,7 +141,9 @@ class FaceTracker:
                 return followed
         return self._search(frame)
 
-    def _follow(self, frame: Frame, last: FaceBox) -> TrackedFrame | None:
+    def _around(self, frame: Frame, last: FaceBox) -> FaceBox | None:
+        """The one face near ``last``, searched on its neighbourhood scaled so that the face is
+        about ``local_face_px`` wide; None unless exactly one face is there."""
         cfg = self.config
         h, w = frame.shape[:2]
         grow_x, grow_y = round(last.width * cfg.margin), round(last.height * cfg.margin)
@@ -149,11 +151,18 @@ class FaceTracker:
             last.top - grow_y, last.right + grow_x, last.bottom + grow_y, last.left - grow_x
         ).clipped(h, w)
         patch = frame[region.top : region.bottom, region.left : region.right]
-        scale = min(cfg.local_face_px / max(last.width, 1), 2.0)
-        found = detect_faces(np.ascontiguousarray(patch), scale=scale, upsample=0)
+        found = detect_faces(np.ascontiguousarray(patch), scale=self._local_scale(last), upsample=0)
         if len(found) != 1:
             return None
-        box = found[0].shifted(region.left, region.top, 1.0).clipped(h, w)
+        return found[0].shifted(region.left, region.top, 1.0).clipped(h, w)
+
+    def _local_scale(self, box: FaceBox) -> float:
+        return min(self.config.local_face_px / max(box.width, 1), 2.0)
+
+    def _follow(self, frame: Frame, last: FaceBox) -> TrackedFrame | None:
+        box = self._around(frame, last)
+        if box is None:
+            return None
         self._box = box
         self._since_search += 1
         return TrackedFrame(1, box, landmarks_68(frame, box), self._track_id, detected=False)
@@ -165,6 +174,11 @@ class FaceTracker:
             if self._full_scale
             else detect_faces(frame, scale=cfg.detect_scale, upsample=cfg.upsample)
         )
+        if len(boxes) == 1 and self._local_scale(boxes[0]) > cfg.detect_scale:
+            # found, but smaller than the local search would see it: the box of a face near
+            # the detector's smallest size is loose, and the landmarks and the encoding start
+            # from it (a 240p close-up's box was 144 px for a face of 108)
+            boxes = [self._around(frame, boxes[0]) or boxes[0]]
         if not boxes:
             boxes = detect_faces(frame, upsample=1 if max(frame.shape) <= cfg.small_frame_px else 0)
             self._full_scale = bool(boxes)

@@ -63,7 +63,8 @@ class PipelineConfig:
     quality: QualityLimits = field(default_factory=QualityLimits)
     identity_every: int = 6
     # measured on the public photos (tests/faceset.py): a reference averaged over 5 jitters and
-    # aligned on 68 points cut genuine distances most, at 0.4 s more per enrolment
+    # aligned on 68 points cut genuine distances most, at 0.4 s more per enrolment (dlib's
+    # jitters mirror the crop at random, so the reference is not mirrored once more)
     reference_jitters: int = 5
     max_side: int = 1024  # larger photos are scaled down to this longer side
 
@@ -82,7 +83,11 @@ def analyse_enrolment(photo: bytes, config: PipelineConfig | None = None) -> Enr
     if not boxes:  # faces under about 80 px are found only on an upsampled copy
         boxes = detect_faces(image, scale=1.0, upsample=1)
     report = assess_quality(image, boxes, config.quality)
-    encoding = encode_face(image, boxes[0], jitters=config.reference_jitters) if report.ok else None
+    encoding = (
+        encode_face(image, boxes[0], jitters=config.reference_jitters, mirrored=False)
+        if report.ok
+        else None
+    )
     return EnrolmentAnalysis(report, encoding)
 
 

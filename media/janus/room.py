@@ -34,13 +34,14 @@ from media.events import EventLog, LoggedEvent, check_may_post
 from media.janus.api import JanusHandle, JanusRefused, JanusSession, JanusUnavailable
 from media.janus.recording import Publication, RecordedStream, convert_recordings
 from media.peers import PeerLink
-from media.plane import PlaneFailed, Receive, Send, tell, welcome
+from media.plane import PlaneFailed, Receive, Send, resend, tell, welcome
 from media.signalling import (
     OFFER_UNUSABLE,
     Answer,
     EventMessage,
     Leave,
     Offer,
+    Resume,
     SignallingRefused,
     encode,
     parse_message,
@@ -217,6 +218,8 @@ class JanusRoom:
         elif isinstance(message, EventMessage):
             check_may_post(member.role, message.event)
             await self.post_event(member.name, message.event)
+        elif isinstance(message, Resume):
+            await resend(member.name, member.send, self.events, message.since)
         elif isinstance(message, Leave):
             return False
         return True

@@ -21,7 +21,7 @@
   const state = {
     ws: null, pc: null, channel: null, local: null, left: false, retries: 0,
     participants: [], tracksByMid: {}, tiles: {}, awaiting: false, again: null,
-    status: "connecting", quality: null, events: [],
+    status: "connecting", quality: null, events: [], outbox: [],
   };
   window.qiaolinkMedia = state; // for people debugging a call, and for the end-to-end test
 
@@ -211,7 +211,13 @@
         state.participants = message.participants;
         emit(message.type === "welcome" ? "welcome" : "participants", { you: message.you, participants: message.participants });
       }
-      if (message.type === "welcome") state.plane = message.plane || "relay";
+      if (message.type === "welcome") {
+        state.plane = message.plane || "relay";
+        // back on a new socket: what the session posted meanwhile, then what we kept
+        const seen = state.events.reduce((last, e) => Math.max(last, e.seq), 0);
+        if (seen) send({ type: "resume", since: seen });
+        state.outbox.splice(0).forEach((event) => send({ type: "event", event: event }));
+      }
       if (message.type === "welcome" || message.type === "renegotiate" || message.type === "rebuild") {
         if (message.type === "rebuild") setStatus("reconnecting", _("Reconnecting…"));
         ask(state.participants.length);
@@ -220,7 +226,7 @@
       } else if (message.type === "offer") {
         subscribed(message);
       } else if (message.type === "event") {
-        showEvent(message.entry); // sent here while our data channel was not open
+        showEvent(message.entry);
       } else if (message.type === "peer-left") {
         dropTile(message.participant);
         state.participants = state.participants.filter((p) => p.participant !== message.participant);
@@ -267,9 +273,12 @@
     else if (entry.kind === "caption") note(who, p.text);
   }
 
+  // On the socket, ordered with the renegotiations that replace the data channel (a channel
+  // can still read "open" on one side after the other side closed it); kept while the socket
+  // is down and sent once the next one is greeted.
   function sendEvent(event) {
-    if (state.channel && state.channel.readyState === "open") state.channel.send(JSON.stringify(event));
-    else send({ type: "event", event: event });
+    if (state.ws && state.ws.readyState === WebSocket.OPEN) send({ type: "event", event: event });
+    else state.outbox.push(event);
   }
   window.qiaolinkMedia.sendEvent = sendEvent;
 

@@ -57,9 +57,6 @@ class KioskGrantIn(BaseModel):
     booking_reference: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,40}$")
 
 
-_principal = current_principal
-
-
 @routes.post(
     "/api/identity/kiosk-grants",
     access=allow(Role.CLERK, scope=Scope.OWN_BRANCH),
@@ -71,7 +68,7 @@ async def post_grant(request: web.Request) -> web.Response:
     body = await parse_body(request, KioskGrantIn)
     opened = await open_grant(
         request.app[IDENTITY],
-        clerk=_principal(request),
+        clerk=current_principal(request),
         resident_id=body.resident_id.strip(),
         act_id=body.act_id,
         booking_reference=body.booking_reference,
@@ -94,7 +91,7 @@ async def post_grant(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def get_current_grant(request: web.Request) -> web.Response:
-    resident = _principal(request)
+    resident = current_principal(request)
     if "kiosk_grant" not in resident.extra:
         raise DomainError(
             "kiosk.grant_unknown",

@@ -23,9 +23,6 @@ routes = RouteTable()
 TAGS = ("identity",)
 
 
-_principal = current_principal
-
-
 @routes.post(
     "/api/identity/enrolments",
     access=allow(Role.CLERK, scope=Scope.OWN_BRANCH),
@@ -35,7 +32,10 @@ _principal = current_principal
 async def post_enrolment(request: web.Request) -> web.Response:
     resident_id, photo = await read_enrolment(request)
     result = await enrol(
-        request.app[IDENTITY], clerk=_principal(request), resident_id=resident_id, photo=photo
+        request.app[IDENTITY],
+        clerk=current_principal(request),
+        resident_id=resident_id,
+        photo=photo,
     )
     return web.json_response(result, status=201)
 
@@ -47,7 +47,7 @@ async def post_enrolment(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def post_attempt(request: web.Request) -> web.Response:
-    resident, ctx = _principal(request), request.app[IDENTITY]
+    resident, ctx = current_principal(request), request.app[IDENTITY]
     await enforce(request, "verification", resident.subject)
     result = await start_attempt(ctx, resident=resident, bind=binder(ctx, resident))
     return web.json_response(result, status=201)
@@ -60,7 +60,7 @@ async def post_attempt(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def post_frames(request: web.Request) -> web.Response:
-    resident, ctx = _principal(request), request.app[IDENTITY]
+    resident, ctx = current_principal(request), request.app[IDENTITY]
     attempt_id = request.match_info["attempt_id"]
     await enforce(request, "verification", resident.subject)
     decided = spender(ctx, resident, attempt_id)  # a kiosk may send only its own attempt
@@ -78,11 +78,11 @@ async def post_frames(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def get_decision(request: web.Request) -> web.Response:
-    viewer = _principal(request)
+    viewer = current_principal(request)
     check_own_attempt(viewer, request.match_info["attempt_id"])
     signed = await decision_of(
         request.app[IDENTITY],
-        viewer=_principal(request),
+        viewer=current_principal(request),
         attempt_id=request.match_info["attempt_id"],
     )
     return web.json_response(signed.to_dict())
@@ -113,5 +113,5 @@ async def get_decision_key(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def post_retention(request: web.Request) -> web.Response:
-    counts = await purge_expired(request.app[IDENTITY], actor=_principal(request).subject)
+    counts = await purge_expired(request.app[IDENTITY], actor=current_principal(request).subject)
     return web.json_response(counts)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -25,7 +24,7 @@ from overseas_node.intake.service import record_refusal
 from overseas_node.intake.tables import catalogue_copy, node_applications
 from signing.sealed import seal
 
-__all__ = ["FINAL", "HubLink", "LinkState", "delivered", "refusal_hook", "run_link"]
+__all__ = ["FINAL", "HubLink", "LinkState", "delivered", "refusal_hook"]
 
 log = logging.getLogger("qiaolink.node.link")
 FINAL = ("rejected", "completed")
@@ -206,12 +205,3 @@ def refusal_hook(clock: Clock) -> DeliveryHook:
         )
 
     return refused
-
-
-async def run_link(link: HubLink, db: Database, interval: float, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        await link.round(db)
-        try:
-            await asyncio.wait_for(stop.wait(), interval)
-        except TimeoutError:
-            pass

@@ -13,7 +13,7 @@ from common.i18n import LOCALES, translate
 from common.outbox.store import queue_stats
 from common.service import CLOCK, DB, PAGES
 from common.uploads import inspect_upload
-from common.web import LOCALE, RouteTable
+from common.web import LOCALE, RouteTable, current_principal
 from overseas_node.db import outbox_messages
 from overseas_node.intake import service
 from overseas_node.intake.forms import parse_due, parse_resident
@@ -26,7 +26,7 @@ from overseas_node.intake.model import (
     readiness,
     refusal_message,
 )
-from overseas_node.intake.routes import CLERK, FILES, LINK, _clerk, _multipart
+from overseas_node.intake.routes import CLERK, FILES, LINK, _multipart
 from overseas_node.intake.tables import catalogue_copy, node_applications
 
 __all__ = ["routes"]
@@ -94,7 +94,7 @@ async def open_form(request: web.Request) -> web.StreamResponse:
             session,
             item_code=parsed.item_code,
             resident=resident,
-            clerk=_clerk(request),
+            clerk=current_principal(request),
             now=request.app[CLOCK].now(),
         )
     raise _see(request, f"/intake/{number}")
@@ -160,7 +160,7 @@ async def attach_form(request: web.Request) -> web.StreamResponse:
                 material_code=fields.get("material", ""),
                 trust="B" if fields.get("trust") == "B" else "C",
                 upload=upload,
-                clerk=_clerk(request),
+                clerk=current_principal(request),
                 now=request.app[CLOCK].now(),
                 files=request.app[FILES],
             )
@@ -183,7 +183,7 @@ async def submit_form(request: web.Request) -> web.StreamResponse:
             await service.submit(
                 session,
                 number=number,
-                clerk=_clerk(request),
+                clerk=current_principal(request),
                 now=request.app[CLOCK].now(),
                 files=request.app[FILES],
                 choice=choice,

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import io
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import holidays
 import qrcode
 import qrcode.image.svg
 from aiohttp import web
 
+from common.numbers import COUNTY_ZONE
 from common.service import CLOCK, DB, PAGES
 from common.web import LOCALE, RouteTable
 from overseas_node.intake import service
@@ -42,7 +42,7 @@ async def receipt_page(request: web.Request) -> web.Response:
     if "lang" not in request.query:
         request[LOCALE] = str(app.resident.get("lang") or request[LOCALE])
     lang = request[LOCALE]
-    today = request.app[CLOCK].now().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    today = request.app[CLOCK].now().astimezone(COUNTY_ZONE).date()
     expected = expected_by(today, int(guide.get("promised_days", 1)), CHINA.is_working_day)
     return request.app[PAGES].render(
         request,

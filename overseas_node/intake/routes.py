@@ -46,9 +46,6 @@ class OpenIn(BaseModel):
     resident: ResidentIn
 
 
-_clerk = current_principal
-
-
 @routes.get(
     "/api/catalogue",
     access=PUBLIC,
@@ -88,7 +85,7 @@ async def open_application(request: web.Request) -> web.Response:
             session,
             item_code=body.item_code,
             resident=body.resident.model_dump(),
-            clerk=_clerk(request),
+            clerk=current_principal(request),
             now=request.app[CLOCK].now(),
         )
     return web.json_response({"number": number, "query_code": code, "state": "draft"}, status=201)
@@ -116,23 +113,20 @@ async def attach(request: web.Request) -> web.Response:
     if trust not in ("B", "C"):
         raise Invalid("upload.bad_trust", N_("Trust level must be B or C."))
     upload = inspect_upload(data, name)
-    files, written = request.app[FILES], False
-    try:
-        async with request.app[DB].transaction() as session:
-            material_id, written = await service.attach_material(
-                session,
-                number=request.match_info["number"],
-                material_code=fields.get("material", ""),
-                trust=trust,
-                upload=upload,
-                clerk=_clerk(request),
-                now=request.app[CLOCK].now(),
-                files=files,
-            )
-    except BaseException:
-        if written:
-            files.remove(upload.sha256)
-        raise
+    files = request.app[FILES]
+    async with files.keeping() as written, request.app[DB].transaction() as session:
+        material_id, new_file = await service.attach_material(
+            session,
+            number=request.match_info["number"],
+            material_code=fields.get("material", ""),
+            trust=trust,
+            upload=upload,
+            clerk=current_principal(request),
+            now=request.app[CLOCK].now(),
+            files=files,
+        )
+        if new_file:
+            written.append(upload.sha256)
     return web.json_response(
         {"id": material_id, "sha256": upload.sha256, "trust": trust}, status=201
     )
@@ -154,7 +148,7 @@ async def submit(request: web.Request) -> web.Response:
         action = await service.submit(
             session,
             number=request.match_info["number"],
-            clerk=_clerk(request),
+            clerk=current_principal(request),
             now=request.app[CLOCK].now(),
             files=request.app[FILES],
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import random
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -16,10 +14,11 @@ from aiohttp import web
 from common.filestore import FileStore
 from common.httpsig import load_or_create_key
 from common.outbox import Relay, RetryPolicy, hook_by_kind
+from common.periodic import periodic
 from common.service import CLOCK, DB
 from common.settings import NodeSettings
 from overseas_node.db import outbox_messages
-from overseas_node.intake.link import HubLink, delivered, refusal_hook, run_link
+from overseas_node.intake.link import HubLink, delivered, refusal_hook
 from overseas_node.intake.receipt import PROGRESS_URL
 from overseas_node.intake.routes import FILES, LINK
 from overseas_node.intake.service import HUB
@@ -47,7 +46,6 @@ def install(app: web.Application, settings: NodeSettings) -> Callable[..., Any]:
         if not settings.link_enabled:
             yield
             return
-        stop = asyncio.Event()
         async with aiohttp.ClientSession() as http:
             link = HubLink(
                 settings.hub_url.rstrip("/"),
@@ -72,15 +70,21 @@ def install(app: web.Application, settings: NodeSettings) -> Callable[..., Any]:
                     )
                 },
             )
-            tasks = [
-                asyncio.create_task(relay.run(interval=settings.link_interval_s, stop=stop)),
-                asyncio.create_task(run_link(link, app[DB], settings.link_interval_s, stop)),
-            ]
-            yield
-            stop.set()
             grace = 2 * settings.link_timeout_s + 5
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(task), grace)
+            async with (
+                periodic(
+                    relay.round,
+                    interval_s=settings.link_interval_s,
+                    what="the outbox to the hub",
+                    grace_s=grace,
+                ),
+                periodic(
+                    lambda: link.round(app[DB]),
+                    interval_s=settings.link_interval_s,
+                    what="the link's housekeeping",
+                    grace_s=grace,
+                ),
+            ):
+                yield
 
     return ctx

@@ -8,8 +8,6 @@ alarm: a ``treewatch_alarms`` row, an audit entry, and the node's status route s
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -28,6 +26,7 @@ from common.audit import record
 from common.clock import Clock
 from common.db import Database
 from common.httpsig import load_public_key
+from common.periodic import periodic
 from common.service import CLOCK, DB
 from common.settings import NodeSettings
 from common.signing_stores import DbTreeHeadStore
@@ -182,28 +181,17 @@ def treewatch_ctx(settings: NodeSettings) -> Any:
     key_file = settings.hub_audit_key_file or settings.data_dir / "keys" / "hub-audit.pub.pem"
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        stop = asyncio.Event()
         async with aiohttp.ClientSession() as http:
             watch = TreeWatch(
                 db=app[DB], clock=app[CLOCK], http=http, hub_url=settings.hub_url, key_file=key_file
             )
             app[TREEWATCH] = watch
-            task = asyncio.create_task(_loop(watch, settings.treewatch_interval_s, stop))
-            yield
-            stop.set()
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(task, 30)
+            async with periodic(
+                watch.check_once,
+                interval_s=settings.treewatch_interval_s,
+                what="checking the hub's audit log",
+                wait_first=True,
+            ):
+                yield
 
     return ctx
-
-
-async def _loop(watch: TreeWatch, interval_s: float, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval_s)
-        if stop.is_set():
-            return
-        try:
-            await watch.check_once()
-        except Exception:
-            log.exception("checking the hub's audit log failed; trying again next round")

@@ -1,6 +1,8 @@
 """Test harness, run inside the test's network namespace: a hub and a node, both migrated,
-with a header authenticator (test-only; the product authenticates for real), one session
-opened at the hub and joined by the node's kiosk. Prints the invitations as one JSON line."""
+with a header authenticator (test-only; the product authenticates for real), seeded as the demo
+is, a notarial act opened by the branch clerk on the demo notary's booking, its session opened
+at the hub by that notary and joined by the node's kiosk. Prints the invitations as one JSON
+line."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import argparse
 import asyncio
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -19,11 +22,17 @@ from common.access import Principal, Role  # noqa: E402
 from common.db import Database, migrate  # noqa: E402
 from common.settings import HubSettings, NodeSettings  # noqa: E402
 
+# The seeded staff a test role stands for: the session belongs to notary.wz's act.
+SEEDED = {"notary": ("notary.wz", None), "clerk": ("clerk.milan", "MIL")}
+
 
 class HeaderAuth:
     async def authenticate(self, request: web.Request) -> Principal | None:
         role = request.headers.get("X-Test-Role")
-        return Principal(subject=f"{role}-1", role=Role(role)) if role else None
+        if not role:
+            return None
+        subject, branch = SEEDED.get(role, (f"{role}-1", None))
+        return Principal(subject=subject, role=Role(role), branch=branch)
 
 
 async def start(app: web.Application, host: str, port: int) -> web.AppRunner:
@@ -72,9 +81,17 @@ async def serve(args: argparse.Namespace) -> None:
     ]
     import aiohttp
 
+    from tests.helpers import booked_act_form
+
+    form = await booked_act_form(hub_db, datetime.now(UTC))
     async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{hub_url}/api/notarizations", json=form, headers={"X-Test-Role": "clerk"}
+        ) as response:
+            act = await response.json()
+            assert response.status == 201, act
         body = {
-            "case_id": "NOT-2026-0042",
+            "case_id": act["number"],
             "kind": "notarization",
             "participants": [
                 {"participant": "notary-li", "role": "notary"},
@@ -99,6 +116,7 @@ async def serve(args: argparse.Namespace) -> None:
         json.dumps(
             {
                 "session_id": opened["session_id"],
+                "act_number": act["number"],
                 "notary_page": hub_url + invites["notary-li"]["page"],
                 "kiosk_page": node_url + kiosk["page"],
             }

@@ -77,7 +77,7 @@ def test_session_page_at_a_desk_and_on_a_phone(
             desk.goto(servers["notary_page"])
             expect(desk.locator("#recording-notice")).to_be_visible()
             expect(desk.locator("#recording-notice")).to_contain_text("This session is recorded.")
-            expect(desk.locator("h1")).to_have_text("Notarial act NOT-2026-0042")
+            expect(desk.locator("h1")).to_have_text(f"Notarial act {servers['act_number']}")
             phone.goto(servers["kiosk_page"])  # no ?lang=: the phone asks for Chinese
             expect(phone.locator("#recording-notice")).to_contain_text("本次会话全程录音录像")
             assert phone.evaluate("document.documentElement.lang") == "zh-CN"

@@ -29,6 +29,7 @@ from hub.db import outbox_messages
 from hub.seed import seed_database
 from tests.conftest import PG_URL, _pg_schema, free_port
 from tests.deploy_support import forward, open_application, sign_in
+from tests.helpers import booked_act_form
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -136,6 +137,25 @@ async def _meet(
     return str(hello_a["media_instance"])
 
 
+async def _act_session(
+    http: aiohttp.ClientSession, base: str, form: dict[str, Any], **by: Any
+) -> str:
+    """The clerk opens the booked act, its notary opens the act's video session."""
+    clerk, notary = by["clerk"], by["notary"]
+    async with http.post(f"{base}/api/notarizations", json=form, headers=clerk) as resp:
+        act = await resp.json()
+        assert resp.status == 201, act
+    opening = {
+        "case_id": act["number"],
+        "kind": "notarization",
+        "participants": [{"participant": "notary", "role": "notary"}],
+    }
+    async with http.post(f"{base}/api/sessions", json=opening, headers=notary) as resp:
+        opened = await resp.json()
+        assert resp.status == 201, opened
+    return str(opened["session_id"])
+
+
 async def _platform_references(url: str) -> list[str]:
     db = Database(url)
     try:
@@ -195,6 +215,7 @@ async def test_two_hubs_share_sessions_and_survive_losing_one(
     assert migrate.returncode == 0, err.decode()
     db = Database(schema_url)
     passwords = await seed_database(db, datetime.now(UTC))
+    form = await booked_act_form(db, datetime.now(UTC))
 
     procs = Processes(tmp_path)
     try:
@@ -229,7 +250,7 @@ async def test_two_hubs_share_sessions_and_survive_losing_one(
             clerk = await sign_in(http, a, "clerk.milan", passwords["clerk.milan"])
             officer = await sign_in(http, b, "officer.wz", passwords["officer.wz"])
             notary = await sign_in(http, a, "notary.wz", passwords["notary.wz"])
-            session_id = f"e2e-{uuid.uuid4().hex[:8]}"
+            session_id = await _act_session(http, a, form, clerk=clerk, notary=notary)
             pinned = await _meet(http, session_id, (a, b), ("hub-a", "hub-b"), notary, clerk)
             assert pinned == "hub-a"  # both idle: the smallest id; moved below once A dies
 

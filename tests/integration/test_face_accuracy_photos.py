@@ -1,14 +1,18 @@
 """Accuracy on the public photos of ``../shared/faces`` (skipped with a message where absent).
 
-Each photo is analysed once for the whole session (about 40 s on this machine); the report
+Each photo is analysed once for the whole session (about a minute on a quiet machine); the report
 itself is printed by ``scripts/face_report.py``. These tests hold what the kiosk promises:
 no photo refused for its size, every face of a 240p-sized capture found, group photos refused
 at enrolment, no false match at the shipped threshold.
 
-The FNMR target of NIST SP 800-63B (≤ 1 %) is NOT met yet: measured 4 of 280 genuine
-comparisons (1.4 %) with full-size probes and 9 of 280 (3.2 %) with 240p probes, all of one
-person (img12.jpg against img3, img55). The bounds below hold what was reached, so that it does
-not get worse unseen; tighten them to 0.01 when the target is met.
+The FNMR target of NIST SP 800-63B (≤ 1 %) is NOT met, by one comparison: 3 of 280 genuine
+comparisons refused with full-size probes (1.1 %) and 4 of 280 with 240p probes (1.4 %); none
+of 760 impostor comparisons accepted (nearest 0.553). Earlier refusals came from the loose box
+of a 240p close-up (img28) and from single-view encodings; what remains is one person
+photographed some 25 years apart (img12.jpg against img3 and img55, 0.555–0.567), not a
+detection, quality or liveness gate. Those distances lie beyond the nearest impostor's (img35
+against img33, two actors alike), so no threshold accepts them without a false match. The
+bounds hold what was reached, so that it does not get worse unseen.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from common.settings import NodeSettings
 from overseas_node.identity.uploads import sniff_image
 from tests import faceset as fs
 
-FNMR_REACHED = {"probe": 0.015, "probe_240p": 0.035}  # the target is 0.01: see above
+FNMR_REACHED = {"probe": 0.011, "probe_240p": 0.015}  # the target is 0.01: see above
 THRESHOLD = NodeSettings.model_fields["face_threshold"].default
 
 

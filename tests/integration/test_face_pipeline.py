@@ -108,6 +108,8 @@ def test_different_face_mid_challenge_fails(reference) -> None:  # type: ignore[
 
 def test_enrolment_quality_reasons(reference) -> None:  # type: ignore[no-untyped-def]
     photo = fd.passport_photo(fd.face("astronaut"))
+    # the same photo enrolled again, after other encodings ran, gives the same reference
+    assert analyse_enrolment(fd.jpeg(photo)).encoding == reference
     blurred = analyse_enrolment(fd.jpeg(photo.filter(ImageFilter.GaussianBlur(2))))
     assert QualityReason.BLURRY in blurred.quality.reasons and blurred.encoding is None
     dark = analyse_enrolment(fd.jpeg(photo.point(lambda v: v * 0.2)))

@@ -13,6 +13,10 @@ Rules, as the people who use the hub expect them:
 - a notarial act is its notary's and its branch's: another notary, or the Paris clerk, is told
   it does not exist (404); the supervisor and auditors read; the resident follows it with the
   application's query code, never with another application's;
+- a notarial act's video session is the act's: only its notary opens one, invites, looks at a
+  participant or ends it; hosts not on the act are told it does not exist (404); the supervisor
+  of the notary's office and auditors read it; on its live channel the notary and the act's
+  branch clerk take part, the Paris clerk finds nothing;
 - a consultation is its consultant's: another consultant (or an officer) is told it does not
   exist; the supervisor and auditors read; the resident follows it with its own code only;
 - a complaint is the hub's complaint desk's (officers and the supervisor read and decide, the
@@ -28,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aiohttp import FormData
+from aiohttp import FormData, WSServerHandshakeError
 
 from common.access import Role
 from common.factors import enrol_demo
@@ -130,6 +134,21 @@ async def _answers(
     for who in CALLERS:
         resp = await client.request(method, path, json=body, headers=_as(tokens, who))
         seen[who] = resp.status
+    return seen
+
+
+async def _live_answers(client: Any, tokens: dict[str, str], path: str) -> dict[str | None, int]:
+    """Each caller's answer on a live socket: 101 when it is welcomed, else the refusal."""
+    seen = {}
+    for who in CALLERS:
+        try:
+            ws = await client.ws_connect(path, headers=_as(tokens, who))
+        except WSServerHandshakeError as refused:
+            seen[who] = refused.status
+            continue
+        assert (await ws.receive_json())["type"] == "welcome"
+        await ws.close()
+        seen[who] = 101
     return seen
 
 
@@ -312,25 +331,33 @@ async def _notarial_act(client: Any, tokens: dict[str, str], other_code: str) ->
         403, notary_wz=200, notary_li=404, supervisor_wz=200, auditor_wz=200, nobody=401
     )
     await _check(client, tokens, "GET", f"{path}/archive", archive)
-    # the act's video session inherits the act's scope: hosts not on the act find nothing
-    opened = await client.post(
-        "/api/sessions",
-        json={
-            "case_id": act["number"],
-            "kind": "notarization",
-            "participants": [{"participant": "notary-hu", "role": "notary"}],
-        },
-        headers=_as(tokens, "notary.wz"),
-    )
-    assert opened.status == 201, await opened.text()
-    video = f"/api/sessions/{(await opened.json())['session_id']}"
+    # the act's video session inherits the act's scope: only its notary opens one, hosts not
+    # on the act find nothing, the supervisor of the notary's office and auditors watch
     hosts = {f"{role}.{n}": 404 for role in ("officer", "mediator") for n in ("wz", "li")}
     hosts |= {"mediator.milan": 404, "mediator.paris": 404, "notary.li": 404}
-    watching = _expect(403, notary_wz=200, auditor_wz=200, nobody=401)
+    hosting = _expect(403, nobody=401) | _known(hosts)
+    opening = {
+        "case_id": act["number"],
+        "kind": "notarization",
+        "participants": [{"participant": "notary-hu", "role": "notary"}],
+    }
+    await _check(client, tokens, "POST", "/api/sessions", hosting | {"notary.wz": 201}, opening)
+    opened = await client.post("/api/sessions", json=opening, headers=_as(tokens, "notary.wz"))
+    assert opened.status == 201, await opened.text()
+    video = f"/api/sessions/{(await opened.json())['session_id']}"
+    watching = _expect(403, notary_wz=200, supervisor_wz=200, auditor_wz=200, nobody=401)
     await _check(client, tokens, "GET", video, watching | _known(hosts))
-    inviting = _expect(403, notary_wz=201, nobody=401) | _known({**hosts, "auditor.wz": 403})
     invitee = {"participant": "intruder", "role": "notary"}
-    await _check(client, tokens, "POST", f"{video}/invitations", inviting, invitee)
+    await _check(
+        client, tokens, "POST", f"{video}/invitations", hosting | {"notary.wz": 201}, invitee
+    )
+    # the live channel: the act's notary and its branch's clerk, nobody else
+    live = _expect(403, notary_wz=101, clerk_milan=101, clerk_paris=404, nobody=401)
+    seen = await _live_answers(client, tokens, f"/api/v1/live/{video.split('/')[-1]}/socket")
+    assert not _mismatch(seen, live | _known(hosts)), _mismatch(seen, live | _known(hosts))
+    picture = f"{video}/participants/notary-hu/snapshot"  # nobody has joined: no picture yet
+    await _check(client, tokens, "GET", picture, hosting | {"notary.wz": 409})
+    await _check(client, tokens, "POST", f"{video}/end", hosting | {"notary.wz": 200})
     # refused by its notary at last: no other notary could have
     await _check(client, tokens, "POST", f"{path}/refuse", step | {"notary.wz": 200}, REASON)
     own = await client.get(f"{path}/status", headers={"X-Query-Code": application["query_code"]})

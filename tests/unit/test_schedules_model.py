@@ -86,6 +86,16 @@ def test_every_slot_carries_both_local_times_and_is_stored_in_utc() -> None:
     assert (slot.end - slot.start) == timedelta(minutes=30) and slot.room == "MIL-DESK"
 
 
+def test_a_slot_starting_this_instant_is_not_offered() -> None:
+    """Booking refuses a start that is not after now, so the search does not offer it."""
+    day, start = date(2026, 3, 30), datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
+    query = SlotQuery(ServiceType.NOTARIZATION, day, day)
+    at_start = find_slots(_desk(), query, now=start, horizon_days=HORIZON)
+    assert at_start[0].start == start + timedelta(minutes=15)
+    just_before = find_slots(_desk(), query, now=start - timedelta(seconds=1), horizon_days=HORIZON)
+    assert just_before[0].start == start
+
+
 def test_spring_festival_closes_the_hub_and_its_makeup_saturdays_open_it() -> None:
     desk = _desk()
     for closed in (date(2026, 2, 16), date(2026, 2, 18), date(2026, 2, 20), date(2026, 2, 23)):

@@ -62,12 +62,10 @@ TABLES_READ: set[tuple[str, str]] = {
     ("hub/mediation/package.py", "hub.signatures.tables"),
     ("hub/mediation/party_pages.py", "hub.signatures.tables"),  # has the party an authenticator
     ("hub/mediation/service.py", "hub.accounts.tables"),
-    ("hub/mediation/signing.py", "hub.auditlog.tables"),
     ("hub/notarization/archive.py", "hub.auditlog.tables"),
     ("hub/notarization/service.py", "hub.accounts.tables"),
     ("hub/notarization/service.py", "hub.applications.tables"),
     ("hub/notarization/service.py", "hub.sessions.tables"),
-    ("hub/notarization/signing.py", "hub.signatures.tables"),
     ("hub/schedules/demo.py", "hub.accounts.tables"),
     ("hub/schedules/pages.py", "hub.accounts.tables"),
     ("hub/schedules/service.py", "hub.accounts.tables"),
@@ -75,8 +73,8 @@ TABLES_READ: set[tuple[str, str]] = {
     ("hub/sessions/service.py", "hub.mediation.tables"),
     ("hub/sessions/service.py", "hub.notarization.tables"),
     ("hub/signatures/routes.py", "hub.applications.tables"),
+    ("hub/signatures/consent.py", "hub.auditlog.tables"),  # one-time codes used
     ("hub/signatures/service.py", "hub.applications.tables"),
-    ("hub/signatures/steps.py", "hub.auditlog.tables"),
     ("hub/signatures/steps.py", "hub.notarization.tables"),
     ("hub/statistics/service.py", "hub.applications.tables"),
     ("hub/statistics/service.py", "hub.catalogue.tables"),

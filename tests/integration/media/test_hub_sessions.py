@@ -12,9 +12,13 @@ import aiohttp
 import av
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from sqlalchemy import func, select
 
 from common.access import Principal, Role
-from tests.helpers import open_sealed_recording, service_app
+from common.service import CLOCK, DB
+from hub.notarization.tables import notarial_acts
+from hub.sessions.tables import VideoSession
+from tests.helpers import booked_act_form, open_sealed_recording, service_app
 
 from .loopback import join_over, until
 
@@ -25,10 +29,11 @@ class HeaderAuth:
     async def authenticate(self, request: web.Request) -> Principal | None:
         role = request.headers.get("X-Test-Role")
         who = request.headers.get("X-Test-Subject", f"{role}-1")
-        return Principal(subject=who, role=Role(role)) if role else None
+        branch = request.headers.get("X-Test-Branch")
+        return Principal(subject=who, role=Role(role), branch=branch) if role else None
 
 
-NOTARY = {"X-Test-Role": "notary"}
+NOTARY = {"X-Test-Role": "notary", "X-Test-Subject": "notary.wz"}  # the act's notary
 
 
 async def hub_client(aiohttp_client: Any, url: str, tmp_path: Path) -> TestClient:
@@ -40,9 +45,24 @@ async def hub_client(aiohttp_client: Any, url: str, tmp_path: Path) -> TestClien
     return await aiohttp_client(app)  # type: ignore[no-any-return]
 
 
+async def act_number(client: TestClient) -> str:
+    """The number of the notarial act the tests' sessions belong to: opened once per hub, by
+    the branch clerk on the booking the demo seeding made (a session names a real act)."""
+    db = client.app[DB]
+    async with db.transaction() as tx:
+        number = await tx.scalar(select(notarial_acts.c.number).limit(1))
+    if number is None:
+        form = await booked_act_form(db, client.app[CLOCK].now())
+        clerk = {"X-Test-Role": "clerk", "X-Test-Subject": "clerk.milan", "X-Test-Branch": "MIL"}
+        opened = await client.post("/api/notarizations", json=form, headers=clerk)
+        assert opened.status == 201, await opened.text()
+        number = (await opened.json())["number"]
+    return str(number)
+
+
 async def open_session(client: TestClient, **body: Any) -> dict[str, Any]:
     payload = {
-        "case_id": "NOT-2026-0042",
+        "case_id": await act_number(client),
         "kind": "notarization",
         "participants": [
             {"participant": "notary-li", "role": "notary"},
@@ -87,7 +107,7 @@ async def test_only_hosts_open_sessions_and_bad_requests_store_nothing(
     opened = await open_session(client)
     shown = await client.get(f"/api/sessions/{opened['session_id']}", headers=NOTARY)
     found = await shown.json()
-    assert found["case_id"] == "NOT-2026-0042" and found["state"] == "open"
+    assert found["case_id"] == await act_number(client) and found["state"] == "open"
     assert found["segments"] == [] and found["events"] == []
     assert {i["participant"] for i in opened["invitations"]} == {"notary-li", "milan-node"}
 
@@ -215,6 +235,17 @@ async def test_a_session_is_out_of_reach_of_hosts_not_on_its_act(
             response = await client.request(method, path, json=body, headers=headers)
             assert response.status == 404, (headers, response.url, response.status)
             assert (await response.json())["code"] == "media.session_unknown"
+    # nor can they open a session of their own on the act, or on an act that does not exist
+    body = {"kind": "notarization", "participants": [invitee]}
+    number = await act_number(client)
+    for headers, number in [*((h, number) for h in outsiders), (NOTARY, "N1")]:
+        taken = await client.post(
+            "/api/sessions", json={**body, "case_id": number}, headers=headers
+        )
+        assert taken.status == 404, (headers, number, taken.status)
+        assert (await taken.json())["code"] == "media.no_record"
+    async with client.app[DB].transaction() as tx:
+        assert await tx.scalar(select(func.count()).select_from(VideoSession)) == 1
     shown = await client.get(f"/api/sessions/{sid}", headers=NOTARY)
     assert shown.status == 200 and (await shown.json())["state"] == "open"
     audited = await client.get(f"/api/sessions/{sid}", headers={"X-Test-Role": "auditor"})

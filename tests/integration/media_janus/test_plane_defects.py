@@ -1,9 +1,11 @@
 """Defects of the media plane, each checked on the in-process relay and on Janus: an offer
 with codecs nobody supports is answered with an error, a role posts only the events it may,
-and every failure of Janus (room gone, instance lost) is a clear error, then recovers."""
+a member back on a new socket gets the events it missed, and every failure of Janus (room
+gone, instance lost) is a clear error, then recovers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -19,7 +21,7 @@ from media.janus import JanusPlane, JanusSession
 from media.plane import SessionMedia
 from tests.janus_support import JanusSite, janus_site
 
-from ..media.loopback import join, until
+from ..media.loopback import Socket, join, until
 
 VP9_ONLY = (  # well formed and connectable, but only VP9, which neither plane takes
     "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
@@ -85,6 +87,52 @@ async def test_only_roles_that_may_post_an_event_kind_post_it(room: SessionMedia
     logged = [(e.participant, e.kind) for e in room.events.entries]
     assert logged == [("notary", "request_signature"), ("wang", "consent_answer")]
     await resident.leave()
+    await notary.leave()
+
+
+async def events_socket(
+    room: SessionMedia, name: str, role: str
+) -> tuple[Socket, list[dict[str, object]], asyncio.Task[None]]:
+    """A member's signalling socket with no media behind it: what the room tells it."""
+    socket, told = Socket(), []
+
+    async def send(text: str) -> None:
+        told.append(json.loads(text))
+
+    return socket, told, asyncio.create_task(room.serve(name, role, socket.to_server.get, send))
+
+
+def captions(told: list[dict[str, object]]) -> list[tuple[object, object]]:
+    entries = [m["entry"] for m in told if m["type"] == "event"]
+    return [(e["seq"], e["payload"]["text"]) for e in entries]  # type: ignore[index]
+
+
+async def test_a_member_back_on_a_new_socket_gets_the_events_it_missed(room: SessionMedia) -> None:
+    notary = await join(room, "notary", "notary")
+    await until(lambda: notary.sent("welcome"))
+
+    def say(text: str) -> None:
+        caption = {"kind": "caption", "text": text, "lang": "zh"}
+        notary.socket.to_server.put_nowait(json.dumps({"type": "event", "event": caption}))
+
+    first, told, served = await events_socket(room, "wang", "resident")
+    await until(lambda: told)
+    say("一")  # reaches a member that has not offered any media yet
+    await until(lambda: captions(told))
+    first.close()  # the resident's socket drops ...
+    await served
+    say("二")  # ... and this is posted while it is away
+    await until(lambda: len(room.events.entries) == 2)
+    second, again, served = await events_socket(room, "wang", "resident")
+    await until(lambda: again)
+    second.to_server.put_nowait(json.dumps({"type": "resume", "since": 1}))
+    await until(lambda: captions(again))
+    say("三")
+    await until(lambda: len(captions(again)) == 2)
+    assert captions(told) == [(1, "一")]
+    assert captions(again) == [(2, "二"), (3, "三")]  # what it missed, once, then the rest
+    second.close()
+    await served
     await notary.leave()
 
 

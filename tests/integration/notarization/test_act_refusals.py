@@ -45,7 +45,10 @@ async def test_every_step_out_of_order_is_refused_and_changes_nothing(
     await _problem(await world.notary(aid, "issue"), 409, wrong)
 
     assert (await world.identify(aid)).status == 200
-    other = await world.video_session("NOT-1999-000001")
+    # a session of another of this notary's acts is not this act's session
+    second = await world.open_act(booking_reference=await world.book())
+    assert second.status == 201, await second.text()
+    other = await world.video_session((await second.json())["number"])
     await _problem(
         await world.notary(aid, "session", {"video_session_id": other}),
         422,
