@@ -5,6 +5,7 @@ Run by hand, never in the suite (a dozen runs of the matrix)::
 
     .venv/bin/python scripts/scope_mutants.py            # every check, one after the other
     .venv/bin/python scripts/scope_mutants.py applications.visible_to
+    QIAOLINK_SCOPE_JOBS=3 .venv/bin/python scripts/scope_mutants.py   # three runs at a time
 
 The same file is the pytest plugin that removes one check (``QIAOLINK_SCOPE_MUTANT``) and, while
 it does, lets the matrix run to its end, counting the callers whose answer changed instead of
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import types
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -155,13 +157,20 @@ def _show(r: dict[str, Any]) -> None:
 
 
 def main(names: list[str]) -> int:
-    results = []
-    for name in ["", *(names or MUTANTS)]:
-        results.append(run(name))
-        _show(results[-1])
+    """The matrix untouched, then with each check removed; ``QIAOLINK_SCOPE_JOBS`` runs that
+    many at once (each run is its own process and database)."""
+    jobs = int(os.environ.get("QIAOLINK_SCOPE_JOBS", "1"))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(_shown, ["", *(names or MUTANTS)]))
     survivors = [r["check"] for r in results[1:] if r["matrix"] == "passed"]
     print(json.dumps({"baseline": results[0]["matrix"], "survivors": survivors}))
     return 1 if survivors or results[0]["matrix"] != "passed" else 0
+
+
+def _shown(name: str) -> dict[str, Any]:
+    result = run(name)
+    _show(result)  # as each run ends
+    return result
 
 
 if __name__ == "__main__":
