@@ -72,6 +72,25 @@ def chromium_in(namespace: str, directory: Path) -> Path:
     return wrapper
 
 
+@contextmanager
+def camera_browser(namespace: str, directory: Path, origins: list[str]) -> Iterator[Any]:
+    """Headless Chromium in ``namespace`` whose fake camera shows a still face, trusting
+    ``origins`` as secure; closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    video = still_video(directory / "camera.y4m")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(chromium_in(namespace, directory)),
+            args=chromium_args(video, origins),
+            headless=True,
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def chromium_args(video: Path, origins: Iterable[str]) -> list[str]:
     return [
         "--no-sandbox",

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,18 +43,24 @@ async def start(app: web.Application, host: str, port: int) -> web.AppRunner:
     return runner
 
 
-async def main(args: argparse.Namespace) -> None:
-    if not args.janus:
-        await serve(args)
+async def on_plane(janus: bool, folder: Path, host: str, serve: Awaitable[None]) -> None:
+    """Run ``serve`` with the hub's video sessions on the in-process relay, or on a Janus
+    started here (in the harness's network namespace, on ``host``) for as long as it runs."""
+    if not janus:
+        await serve
         return
     import os
 
     from media.janus import JanusLayout, running_janus
 
-    layout = JanusLayout(Path(args.data) / "janus", address=args.hub_host)
+    layout = JanusLayout(folder / "janus", address=host)
     async with running_janus(layout):  # the hub's media plane, in this namespace too
         os.environ["QIAOLINK_MEDIA_JANUS_URLS"] = json.dumps([layout.url])
-        await serve(args)
+        await serve
+
+
+async def main(args: argparse.Namespace) -> None:
+    await on_plane(args.janus, Path(args.data), args.hub_host, serve(args))
 
 
 async def serve(args: argparse.Namespace) -> None:

@@ -3,7 +3,8 @@ namespace): a hub as the product runs it, with real sign-in for its staff, whose
 minutes before lawyer.chen's next free consultation time (the resident books it, the
 consultant may open the session then). Prints the address, the clock's offset from this
 machine's (the authenticator codes follow the hub's time) and each account's password and
-authenticator secret, as one JSON line."""
+authenticator secret, as one JSON line. With ``--janus``, the hub's video sessions run on a Janus
+started here too (the in-process relay otherwise)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,12 @@ async def _next_free(db: Database, now: datetime) -> datetime:
 
 
 async def main(args: argparse.Namespace) -> None:
+    from tests.e2e.media_servers import on_plane
+
+    await on_plane(args.janus, Path(args.data), args.host, serve(args))
+
+
+async def serve(args: argparse.Namespace) -> None:
     import hub.app
     from common.factors import enrol_demo
     from common.secretbox import service_box
@@ -90,6 +97,7 @@ if __name__ == "__main__":
     parser.add_argument("--data", required=True)
     parser.add_argument("--host", required=True)
     parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--janus", action="store_true", help="video sessions on Janus")
     try:
         asyncio.run(main(parser.parse_args()))
     except KeyboardInterrupt:

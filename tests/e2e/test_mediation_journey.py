@@ -13,6 +13,7 @@ viewer's language; screenshots of each."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from tests.e2e.browser_support import (
     REMOTE_VIDEO_PLAYING,
     ROOT,
     Shots,
+    camera_browser,
     challenge_video,
     chromium_args,
     chromium_in,
@@ -94,6 +96,7 @@ class Journey:
         self.laps: list[tuple[str, int]] = []
         self.walked: dict[str, tuple[str, str]] = {}  # the view each page was walked in
         self.began = time.monotonic()
+        self.plane = ""  # what carried the video session, as the mediator's page was told
 
     def seen(self, page: Any, lang: str, name: str, *, keep: bool = True) -> None:
         self.laps.append((name, round(time.monotonic() - self.began)))
@@ -188,6 +191,49 @@ def _sign(page: Any, key: str, expect: Any, done: str) -> None:
     expect(page.locator("#my-status")).to_have_text(done)
 
 
+def _to_the_session_and_out(j: Journey, expect: Any) -> tuple[Any, Any, Any, Any]:
+    """The mediator opens the case, the parties and the interpreter consent; everyone joins
+    the recorded session from their own page and sees the others' video; the mediator notes
+    and ends it, and everyone is back on their page. The mediator's, Chen's, Wang's and
+    Sofia's pages."""
+    mediator = j.staff("mediator.milan", "zh", "desk")
+    _open_case(j, mediator, expect)
+    j.seen(mediator, "zh", "mediator-case")
+
+    chen = view_of(j.browser, "it", "phone", j.faults)
+    wang = view_of(j.browser, "zh", "phone", j.faults)
+    sofia = view_of(j.browser, "en", "desk", j.faults)
+    for page, (_role, name, _doc, _c, lang, _a) in zip((chen, wang, sofia), PEOPLE, strict=True):
+        _party_opens(j, page, name, lang)
+    j.seen(chen, "it", "party-consent")
+    for page in (chen, wang):
+        page.locator("#my-step button").click()
+        expect(page.locator("#my-step")).to_have_attribute("data-step", "wait")
+    j.seen(chen, "it", "party-waiting", keep=False)
+
+    # the recorded session, from the case page; everyone joins from their own page
+    mediator.goto(f"{j.hub}/mediation/cases/{j.number}?lang=zh")
+    mediator.get_by_role("button", name="开始录制的调解会话").click()
+    mediator.wait_for_url("**/media/session?**")
+    expect(mediator.locator("#recording-notice")).to_be_visible()
+    for page in (chen, wang, sofia):
+        page.reload()
+        page.locator("#join").click()
+        page.wait_for_url("**/media/session?**")
+    mediator.wait_for_function(REMOTE_VIDEO_PLAYING, timeout=60_000)
+    chen.wait_for_function(REMOTE_VIDEO_PLAYING, timeout=60_000)
+    j.plane = mediator.evaluate("window.qiaolinkMedia.plane")
+    j.seen(mediator, "zh", "mediator-session", keep=False)
+    j.seen(chen, "it", "party-session", keep=False)
+    mediator.goto(f"{j.hub}/mediation/cases/{j.number}?lang=zh")
+    mediator.locator("#note").fill("双方同意部分退还押金。")
+    mediator.get_by_role("button", name="保存笔记").click()
+    mediator.get_by_role("button", name="结束会话").click()
+    for page, person in zip((chen, wang, sofia), PEOPLE, strict=True):
+        _party_opens(j, page, person[1], person[4])  # back from the session (camera off)
+    return mediator, chen, wang, sofia
+
+
 def test_two_parties_and_an_interpreter_settle_and_the_package_verifies(
     netns: str, servers: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -203,42 +249,8 @@ def test_two_parties_and_an_interpreter_settle_and_the_package_verifies(
         )
         try:
             j = Journey(browser, servers, shots, video)
-            mediator = j.staff("mediator.milan", "zh", "desk")
-            _open_case(j, mediator, expect)
-            j.seen(mediator, "zh", "mediator-case")
-
-            chen = view_of(browser, "it", "phone", j.faults)
-            wang = view_of(browser, "zh", "phone", j.faults)
-            sofia = view_of(browser, "en", "desk", j.faults)
-            for page, (_role, name, _doc, _c, lang, _a) in zip(
-                (chen, wang, sofia), PEOPLE, strict=True
-            ):
-                _party_opens(j, page, name, lang)
-            j.seen(chen, "it", "party-consent")
-            for page in (chen, wang):
-                page.locator("#my-step button").click()
-                expect(page.locator("#my-step")).to_have_attribute("data-step", "wait")
-            j.seen(chen, "it", "party-waiting", keep=False)
-
-            # the recorded session, from the case page; everyone joins from their own page
-            mediator.goto(f"{j.hub}/mediation/cases/{j.number}?lang=zh")
-            mediator.get_by_role("button", name="开始录制的调解会话").click()
-            mediator.wait_for_url("**/media/session?**")
-            expect(mediator.locator("#recording-notice")).to_be_visible()
-            for page in (chen, wang, sofia):
-                page.reload()
-                page.locator("#join").click()
-                page.wait_for_url("**/media/session?**")
-            mediator.wait_for_function(REMOTE_VIDEO_PLAYING, timeout=60_000)
-            chen.wait_for_function(REMOTE_VIDEO_PLAYING, timeout=60_000)
-            j.seen(mediator, "zh", "mediator-session", keep=False)
-            j.seen(chen, "it", "party-session", keep=False)
-            mediator.goto(f"{j.hub}/mediation/cases/{j.number}?lang=zh")
-            mediator.locator("#note").fill("双方同意部分退还押金。")
-            mediator.get_by_role("button", name="保存笔记").click()
-            mediator.get_by_role("button", name="结束会话").click()
-            for page, person in zip((chen, wang, sofia), PEOPLE, strict=True):
-                _party_opens(j, page, person[1], person[4])  # back from the session (camera off)
+            mediator, chen, wang, _sofia = _to_the_session_and_out(j, expect)
+            assert j.plane == "relay"
             expect(mediator.locator("#next-step")).to_contain_text("起草")
 
             # the agreement: drafted, signed, changed (the signature voided), signed again
@@ -338,3 +350,27 @@ def in_lang(url: str, lang: str) -> str:
     base, _, query = url.partition("?")
     kept = [p for p in query.split("&") if p and not p.startswith("lang=")]
     return f"{base}?{'&'.join([*kept, f'lang={lang}'])}"
+
+
+@pytest.fixture
+def janus_servers(netns: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    if shutil.which("janus") is None:
+        pytest.fail("Debian's janus is needed: apt-get install janus janus-tools")
+    args = ("--data", str(tmp_path), "--hub-host", HUB, "--node-host", NODE, "--janus")
+    with harness(netns, "test_mediation_servers.py", *args) as printed:
+        yield printed
+
+
+def test_the_mediation_session_on_janus(
+    netns: str, janus_servers: dict[str, Any], tmp_path: Path
+) -> None:
+    """The part of the journey that uses the video session (four people), on Janus."""
+    from playwright.sync_api import expect
+
+    origins = [janus_servers["hub"], janus_servers["node"]]
+    with camera_browser(netns, tmp_path, origins) as browser:
+        j = Journey(browser, janus_servers, Shots(tmp_path), tmp_path / "camera.y4m")
+        mediator, *_parties = _to_the_session_and_out(j, expect)
+        assert j.plane == "janus"
+        expect(mediator.locator("#next-step")).to_contain_text("起草")
+        j.faults.assert_none()

@@ -3,7 +3,8 @@ hub and the Milan node as the product runs them, with real sign-in for their sta
 authenticator), the node's identity-decision key registered at the hub, and the two parties of
 the journey enrolled at the node from a passport photo, as the clerk does before a case.
 Prints what the browser test needs as one JSON line: the addresses and each account's password
-and authenticator secret (what the person knows and their phone shows)."""
+and authenticator secret (what the person knows and their phone shows). With ``--janus``, the
+hub's video sessions run on a Janus started here too (the in-process relay otherwise)."""
 
 from __future__ import annotations
 
@@ -84,6 +85,12 @@ async def _staff(
 
 
 async def main(args: argparse.Namespace) -> None:
+    from tests.e2e.media_servers import on_plane
+
+    await on_plane(args.janus, Path(args.data), args.hub_host, serve(args))
+
+
+async def serve(args: argparse.Namespace) -> None:
     import hub.app
     import overseas_node.app
     from hub.db import signin_tables as hub_signin
@@ -137,6 +144,7 @@ if __name__ == "__main__":
         parser.add_argument(f"--{name}", required=True)
     parser.add_argument("--hub-port", type=int, default=8080)
     parser.add_argument("--node-port", type=int, default=8081)
+    parser.add_argument("--janus", action="store_true", help="the hub's sessions on Janus")
     try:
         asyncio.run(main(parser.parse_args()))
     except KeyboardInterrupt:
