@@ -35,6 +35,7 @@ from hub.complaints.pages import page_routes as complaint_pages
 from hub.complaints.routes import COMPLAINT_STORE
 from hub.complaints.routes import routes as complaint_routes
 from hub.consultation import consultation_routes
+from hub.consultation.service import consultation_staff
 from hub.db import audit_events, node_keys, signin_tables, staff_sessions
 from hub.govnet import runtime as govnet_runtime
 from hub.govnet.callbacks import routes as govnet_callback_routes
@@ -43,12 +44,15 @@ from hub.govnet.ops import routes as govnet_ops_routes
 from hub.govnet.service import STATUS_SINKS
 from hub.mediation import install as install_mediation
 from hub.mediation import mediation_routes
+from hub.mediation.service import case_staff
 from hub.nodelink.routes import NODELINK, NodeLink
 from hub.nodelink.routes import routes as nodelink_routes
+from hub.notarization.service import act_staff
 from hub.pki import pki_ctx
 from hub.schedules import schedule_routes
 from hub.seal import install as install_seal
 from hub.sessions import routes as session_routes
+from hub.sessions.scope import CASE_STAFF
 from hub.signatures import runtime as signatures_runtime
 from hub.signatures.routes import routes as signature_routes
 from hub.signatures.steps import routes as signature_step_routes
@@ -158,6 +162,12 @@ def create_app(
     keys = settings.data_dir / "keys"
     app[NODELINK] = NodeLink(load_or_create_x25519_key(keys / "hub-seal.pem"), keys)
     session_routes.setup(app, settings.data_dir)
+    app[CASE_STAFF] = {  # who may reach a session: the staff of its case or act
+        "notarization": act_staff,
+        "mediation": case_staff,
+        "evidence": case_staff,
+        "consultation": consultation_staff,
+    }
     auditlog_runtime.install(app, settings)  # Merkle log: key, signed tree heads
     app.cleanup_ctx.append(pki_ctx(settings))  # CA, TSA, seal, staff certificates
     signatures_runtime.install(app, settings)  # TOTP secret box, signed documents

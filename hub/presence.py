@@ -33,6 +33,7 @@ from common.service import CLOCK, DB, SESSION_AUTH
 from common.settings import HubSettings
 from common.web import RouteTable, current_principal
 from hub.instances import heartbeat, leave, pin_session
+from hub.sessions.scope import CASE_STAFF
 from hub.sessions.service import joinable
 
 __all__ = ["INSTANCE", "InstanceRuntime", "install", "routes"]
@@ -165,7 +166,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
         raise Invalid("live.bad_session", N_("This live session name is not valid."))
     runtime = request.app[INSTANCE]
     principal = current_principal(request)
-    await joinable(request.app[DB], session_id, principal)
+    await joinable(request.app[DB], session_id, principal, request.app[CASE_STAFF])
     member, channel = _member(principal), f"live:{session_id}"
     async with request.app[DB].transaction() as s:
         pin = await pin_session(

@@ -44,20 +44,20 @@ async def _case_unscoped(request: Any, session: Any, number: str) -> Any:
     return await service.load(session, number)
 
 
-async def _session_unscoped(db: Any, session_id: str, principal: Any) -> Any:
+async def _session_unscoped(db: Any, session_id: str, principal: Any, staff_of: Any) -> Any:
     from hub.sessions import service
 
     async with db.transaction() as tx:
         return await service._open_session(tx, session_id)
 
 
-async def _join_unscoped(db: Any, session_id: str, principal: Any) -> Any:
+async def _join_unscoped(db: Any, session_id: str, principal: Any, staff_of: Any) -> Any:
     """:func:`hub.sessions.service.joinable` without its branch check for clerks and nodes."""
     from common.access import Role
     from hub.sessions import service
 
     if principal.role not in (Role.CLERK, Role.NODE):
-        return await service.reachable(db, session_id, principal)
+        return await service.reachable(db, session_id, principal, staff_of)
     async with db.transaction() as tx:
         return await service._open_session(tx, session_id)
 

@@ -32,6 +32,7 @@ __all__ = [
     "book",
     "booking_of",
     "check_open",
+    "consultation_staff",
     "desk",
     "finish",
     "kb_entries",
@@ -316,3 +317,9 @@ async def desk(session: AsyncSession, actor: Principal) -> list[tuple[Consultati
         query = query.where(Consultation.consultant == actor.subject)
     rows = await session.execute(query.order_by(Booking.starts_at, Consultation.id).limit(500))
     return [(c, b) for c, b in rows.all()]
+
+
+async def consultation_staff(tx: AsyncSession, number: str) -> tuple[set[str], set[str]]:
+    """The consultant of consultation ``number`` and its branch, for its video session."""
+    c = await tx.scalar(select(Consultation).where(Consultation.number == number))
+    return ({c.consultant}, {c.branch}) if c is not None else (set(), set())

@@ -27,6 +27,7 @@ from hub.mediation.routes import (
     drafting_agreement,
     mediator_step,
 )
+from hub.mediation.runtime import signing_ports
 from hub.mediation.schemas import staff_view
 from hub.mediation.tables import SignedPackage
 from hub.sessions import service as video
@@ -210,7 +211,7 @@ async def draft_form(request: web.Request) -> web.Response:
 async def sign_form(request: web.Request) -> web.Response:
     async def run(form: Any) -> None:
         await signing.sign_as_mediator(
-            request,
+            signing_ports(request.app),
             request.match_info["number"],
             int(request.match_info["id"]),
             current_principal(request),

@@ -17,7 +17,7 @@ from common.web import RouteTable, current_principal, parse_body
 from hub.mediation import service, signing
 from hub.mediation.model import Step
 from hub.mediation.routes import MEDIATOR, READERS, _visible
-from hub.mediation.runtime import MEDIATION
+from hub.mediation.runtime import MEDIATION, signing_ports
 from hub.mediation.schemas import party_view
 from hub.mediation.service import signer_key
 from hub.mediation.tables import Participant
@@ -171,7 +171,11 @@ async def my_document(request: web.Request) -> web.Response:
 async def challenge(request: web.Request) -> web.Response:
     body = await parse_body(request, Challenge)
     found = await signing.open_challenge(
-        request, _number(request), access_code(request), _doc_id(request), body.face_decision
+        signing_ports(request.app),
+        _number(request),
+        access_code(request),
+        _doc_id(request),
+        body.face_decision,
     )
     return web.json_response(found)
 
@@ -187,7 +191,7 @@ async def challenge(request: web.Request) -> web.Response:
 async def party_sign(request: web.Request) -> web.Response:
     body = await parse_body(request, PartySignature)
     result = await signing.sign_as_party(
-        request,
+        signing_ports(request.app),
         _number(request),
         access_code(request),
         _doc_id(request),
@@ -219,7 +223,7 @@ async def progress(request: web.Request) -> web.Response:
 )
 async def mediator_sign(request: web.Request) -> web.Response:
     result = await signing.sign_as_mediator(
-        request, _number(request), _doc_id(request), current_principal(request)
+        signing_ports(request.app), _number(request), _doc_id(request), current_principal(request)
     )
     return web.json_response(result)
 

@@ -49,6 +49,7 @@ __all__ = [
     "NewPerson",
     "case_file",
     "case_records",
+    "case_staff",
     "document_coverage",
     "draft_agreement",
     "draft_statement",
@@ -428,3 +429,11 @@ async def case_records(session: AsyncSession) -> list[CaseRecord]:
         )
         for c in rows
     ]
+
+
+async def case_staff(tx: AsyncSession, number: str) -> tuple[set[str], set[str]]:
+    """Who is on case ``number`` and its offices, for the case's meetings and evidence."""
+    case = await tx.scalar(select(MediationCase).where(MediationCase.number == number))
+    if case is None:
+        return set(), set()
+    return {case.mediator, case.opened_by}, {case.office, case.mediator_office}

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aiohttp import web
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,15 +18,12 @@ from common.access import Principal, Role
 from common.audit import record
 from common.db import compare_and_set
 from common.errors import N_, Conflict, NotFound
-from common.service import AUDIT, CLOCK, DB
 from hub.mediation import service
 from hub.mediation.model import CaseState, SigningPlan, Step, check_signer
-from hub.mediation.runtime import MEDIATION
+from hub.mediation.runtime import SigningPorts
 from hub.mediation.service import CaseFile, signer_key
 from hub.mediation.tables import CaseDocument, CaseSignature, MediationCase, Participant
-from hub.pki import PKI
 from hub.signatures.consent import checked_face, consent_to_sign, face_of, secret_of
-from hub.signatures.runtime import SIGNATURES
 from hub.signing_step import Sign, resident_stamp, seal_stamp, signing_step, staff_stamp
 from signing.ca import Role as CaRole
 from signing.pades import Placement
@@ -84,7 +80,7 @@ def resident_actor(p: Participant) -> Principal:
 
 
 async def _record(
-    request: web.Request,
+    ports: SigningPorts,
     session: AsyncSession,
     actor: Principal | str,
     action: str,
@@ -93,8 +89,8 @@ async def _record(
 ) -> None:
     await record(
         session,
-        request.app[AUDIT],
-        at=request.app[CLOCK].now(),
+        ports.audit,
+        at=ports.clock.now(),
         actor=actor,
         action=action,
         subject=f"mediation:{case.number}",
@@ -103,11 +99,11 @@ async def _record(
 
 
 async def open_challenge(
-    request: web.Request, number: str, code: str, doc_id: int, raw: Any
+    ports: SigningPorts, number: str, code: str, doc_id: int, raw: Any
 ) -> dict[str, Any]:
     """A party brings the node's signed face decision; the code is then bound to the file."""
-    now = request.app[CLOCK].now()
-    async with request.app[DB].transaction() as session:
+    now = ports.clock.now()
+    async with ports.db.transaction() as session:
         case = await service.load(session, number, lock=True)
         me = await service.party_by_code(session, case, code)
         f = await service.case_file(session, case)
@@ -128,7 +124,7 @@ async def open_challenge(
         )
         me.attempt_id, me.face_decision = face.session_id, evidence
         await _record(
-            request,
+            ports,
             session,
             resident_actor(me),
             "mediation.consent_requested",
@@ -139,7 +135,7 @@ async def open_challenge(
 
 
 async def _append(
-    request: web.Request,
+    ports: SigningPorts,
     number: str,
     doc: CaseDocument,
     signer: str,
@@ -147,7 +143,7 @@ async def _append(
     record_it: Callable[[AsyncSession, MediationCase, CaseDocument, str], Awaitable[None]],
 ) -> None:
     """Sign the current file, store it, move the document on by compare-and-set, record."""
-    store, progress = request.app[MEDIATION].store, request.app[MEDIATION].progress
+    store, progress = ports.store, ports.progress
 
     async def signed(pdf: bytes) -> bytes:
         out = await sign(pdf)
@@ -155,7 +151,7 @@ async def _append(
         return out
 
     async def commit(digest: str) -> None:
-        async with request.app[DB].transaction() as session:
+        async with ports.db.transaction() as session:
             await compare_and_set(
                 session,
                 update(CaseDocument)
@@ -205,9 +201,9 @@ def _signature(
 
 
 async def sign_as_party(
-    request: web.Request, number: str, code: str, doc_id: int, otp: str, document_sha256: str
+    ports: SigningPorts, number: str, code: str, doc_id: int, otp: str, document_sha256: str
 ) -> dict[str, Any]:
-    now, db = request.app[CLOCK].now(), request.app[DB]
+    now, db = ports.clock.now(), ports.db
     async with db.transaction() as session:
         case = await service.load(session, number)
         me = await service.party_by_code(session, case, code)
@@ -226,8 +222,8 @@ async def sign_as_party(
                 "mediation.document_changed",
                 N_("The document changed meanwhile (signed or redrafted). Please reload."),
             )
-        secret = await secret_of(session, request.app[SIGNATURES].box, f"resident:{me.document}")
-    progress, signer = request.app[MEDIATION].progress, signer_key(me)
+        secret = await secret_of(session, ports.box, f"resident:{me.document}")
+    progress, signer = ports.progress, signer_key(me)
     progress.set(doc.id, signer, "checking")
     try:
         consent, auth = await consent_to_sign(
@@ -246,7 +242,7 @@ async def sign_as_party(
     except BaseException:
         progress.set(doc.id, signer, "failed")
         raise
-    pki = request.app[PKI]
+    pki = ports.pki
     reason = "Signed by the party" if doc.kind == "agreement" else "Signed by the witness"
 
     sign = resident_stamp(
@@ -275,7 +271,7 @@ async def sign_as_party(
             .values(challenge_document=None, challenge_sha256=None)
         )
         await _record(
-            request,
+            ports,
             session,
             resident_actor(me),
             "mediation.signed",
@@ -291,20 +287,20 @@ async def sign_as_party(
             },
         )
 
-    await _append(request, number, doc, signer, sign, record_it)
-    return await _seal_if_due(request, number, doc.id, signer)
+    await _append(ports, number, doc, signer, sign, record_it)
+    return await _seal_if_due(ports, number, doc.id, signer)
 
 
 async def sign_as_mediator(
-    request: web.Request, number: str, doc_id: int, actor: Principal
+    ports: SigningPorts, number: str, doc_id: int, actor: Principal
 ) -> dict[str, Any]:
-    now = request.app[CLOCK].now()
-    async with request.app[DB].transaction() as session:
+    now = ports.clock.now()
+    async with ports.db.transaction() as session:
         case = await service.load(session, number)
         service.require_mediator(case, actor)
         doc = _ready(await service.case_file(session, case), doc_id, "mediator")
     sign = await staff_stamp(
-        request.app[PKI],
+        ports.pki,
         actor,
         CaRole.MEDIATOR,
         display_name=case.mediator_name,
@@ -318,7 +314,7 @@ async def sign_as_mediator(
     ) -> None:
         session.add(_signature(d, "mediator", after, actor.subject, now))
         await _record(
-            request,
+            ports,
             session,
             actor,
             "mediation.signed",
@@ -333,18 +329,18 @@ async def sign_as_mediator(
             },
         )
 
-    await _append(request, number, doc, "mediator", sign, record_it)
-    return await _seal_if_due(request, number, doc.id, "mediator")
+    await _append(ports, number, doc, "mediator", sign, record_it)
+    return await _seal_if_due(ports, number, doc.id, "mediator")
 
 
-async def _seal_if_due(request: web.Request, number: str, doc_id: int, last: str) -> dict[str, Any]:
+async def _seal_if_due(ports: SigningPorts, number: str, doc_id: int, last: str) -> dict[str, Any]:
     """When only the seal is missing, the hub seals: the document is complete (case settled)."""
-    async with request.app[DB].transaction() as session:
+    async with ports.db.transaction() as session:
         case = await service.load(session, number)
         f = await service.case_file(session, case)
         doc = next(d for d in f.documents if d.id == doc_id)
         missing = service.document_coverage(doc, f.signatures_of(doc)).missing
-    progress = request.app[MEDIATION].progress
+    progress = ports.progress
     if missing != ("seal",):
         progress.set(doc_id, last, "done")
         return {
@@ -355,12 +351,12 @@ async def _seal_if_due(request: web.Request, number: str, doc_id: int, last: str
         }
     progress.set(doc_id, last, "sealing")
     sign = await seal_stamp(
-        request.app[PKI],
+        ports.pki,
         field="HubSeal",
         reason="Sealed by the hub",
         placement=_placement(doc, "seal"),
     )
-    now = request.app[CLOCK].now()
+    now = ports.clock.now()
 
     async def record_it(
         session: AsyncSession, c: MediationCase, d: CaseDocument, after: str
@@ -376,14 +372,14 @@ async def _seal_if_due(request: web.Request, number: str, doc_id: int, last: str
             "text_sha256": d.text_sha256,
             "sha256": after,
         }
-        await _record(request, session, "hub", "mediation.sealed", c, detail)
+        await _record(ports, session, "hub", "mediation.sealed", c, detail)
         if d.kind == "agreement":
             c.state, c.settled_at = CaseState.SETTLED.value, now
-            await _record(request, session, "hub", "mediation.settled", c, detail)
+            await _record(ports, session, "hub", "mediation.settled", c, detail)
 
-    await _append(request, number, doc, last, sign, record_it)
+    await _append(ports, number, doc, last, sign, record_it)
     progress.set(doc_id, last, "done")
-    async with request.app[DB].sessions() as session:
+    async with ports.db.sessions() as session:
         final = await session.get(CaseDocument, doc_id)
         assert final is not None
         return {

@@ -21,6 +21,7 @@ from common.web import RouteTable
 from hub.applications.storage import STORE
 from hub.nodelink.service import IntakeMessage, apply_intake
 from hub.sessions.crosscheck import MANIFEST_KIND, BranchManifest, check_branch_manifest
+from hub.sessions.scope import CASE_STAFF
 from signing.sealed import InMemoryReplayStore, ReplayStore, open_sealed
 
 __all__ = ["HUB_NAME", "NODELINK", "NodeLink", "routes"]
@@ -88,7 +89,11 @@ async def inbox(request: web.Request) -> web.Response:
     if opened.kind == MANIFEST_KIND:  # after a session: the branch's recording, cross-checked
         async with request.app[DB].transaction() as session:
             answer = await check_branch_manifest(
-                session, sender=opened.sender, manifest=manifest, now=now
+                session,
+                sender=opened.sender,
+                manifest=manifest,
+                now=now,
+                staff_of=request.app[CASE_STAFF],
             )
         return web.json_response(answer)
     store = request.app[STORE]

@@ -32,6 +32,7 @@ from hub.signatures.service import resident_id_of
 __all__ = [
     "NewAct",
     "act_for_resident",
+    "act_staff",
     "applications_for",
     "booking_of_notary",
     "close_act",
@@ -467,3 +468,15 @@ async def booking_of_notary(session: AsyncSession, reference: str, notary: Princ
             params={"reference": reference},
         )
     return booking
+
+
+async def act_staff(tx: AsyncSession, number: str) -> tuple[set[str], set[str]]:
+    """Who is assigned to act ``number`` and its office, for the act's video sessions."""
+    act = (
+        await tx.execute(
+            select(notarial_acts.c.notary, notarial_acts.c.branch).where(
+                notarial_acts.c.number == number
+            )
+        )
+    ).first()
+    return ({act.notary}, {act.branch}) if act is not None else (set(), set())

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Principal
@@ -40,8 +41,10 @@ from hub.notarization.service import (
     subject,
     write_journal,
 )
+from hub.notarization.tables import notarial_acts
 from hub.pki import HubPki
 from hub.signatures.model import RequestState, check_pdf
+from hub.signatures.runtime import OwnedRequests
 from hub.signatures.service import (
     SignatureStep,
     advance,
@@ -53,7 +56,7 @@ from hub.signing_step import Sign, seal_stamp, staff_stamp
 from signing.ca import Role as CaRole
 from signing.pades import Placement
 
-__all__ = ["certificate_of", "issue", "present", "witness"]
+__all__ = ["OWNED", "act_of_request", "certificate_of", "issue", "present", "witness"]
 
 RESIDENT, WITNESS, NOTARY, SEAL = (
     Placement(0, 0),
@@ -263,3 +266,34 @@ async def current_document(session: AsyncSession, row: Any) -> str | None:
     if row.signing_request_id is None:
         return None
     return await current_sha256(session, row.signing_request_id)
+
+
+async def act_of_request(session: AsyncSession, request_id: str) -> str | None:
+    """The notarial act whose certificate is signing request ``request_id``, if any."""
+    found = await session.scalar(
+        select(notarial_acts.c.id).where(notarial_acts.c.signing_request_id == request_id)
+    )
+    return str(found) if found is not None else None
+
+
+async def _notary_signs(
+    db: Database,
+    store: MaterialStore,
+    pki: HubPki,
+    request: Any,
+    act_id: str,
+    actor: Principal,
+    at: datetime,
+) -> None:
+    """The notary's signature on a certificate comes after the branch clerk's witness
+    signature, and it issues the act (notary and hub seal), so act and request stay in step."""
+    if request.state != RequestState.WITNESSED.value:
+        raise Conflict(
+            "signing.witness_required",
+            N_("The branch must sign this notarial certificate as witness before the notary."),
+        )
+    await issue(db, store, pki, act_id, actor=actor, at=at)
+
+
+# what signatures' notary step needs to hand a certificate's signing request over to its act
+OWNED = OwnedRequests(owner_of=act_of_request, notary_signs=_notary_signs)

@@ -8,6 +8,7 @@ manifest and its witness, so that the branch compares on its own side too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -17,7 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.audit import record
 from common.errors import N_, DomainError, Forbidden
 from hub.db import audit_events
-from hub.sessions.service import audit_details, record_offices, session_record, subject
+from hub.sessions.service import (
+    StaffOf,
+    audit_details,
+    record_offices,
+    session_record,
+    subject,
+)
 from media.crosscheck import compare_segments, held_by_index
 
 __all__ = ["MANIFEST_KIND", "BranchManifest", "RecordingPending", "check_branch_manifest"]
@@ -61,7 +68,12 @@ async def _witnessed(tx: AsyncSession, session_id: str, participant: str) -> lis
 
 
 async def check_branch_manifest(
-    tx: AsyncSession, *, sender: str, manifest: BranchManifest, now: datetime
+    tx: AsyncSession,
+    *,
+    sender: str,
+    manifest: BranchManifest,
+    now: datetime,
+    staff_of: Mapping[str, StaffOf],
 ) -> dict[str, Any]:
     """Compare, record (the first time) and answer; in the caller's transaction."""
     found = await session_record(tx, manifest.session_id)
@@ -70,7 +82,7 @@ async def check_branch_manifest(
             "media.recording_pending", N_("The hub's recording of this session is not finished.")
         )
     witnessed = await _witnessed(tx, manifest.session_id, manifest.participant)
-    offices = await record_offices(tx, found["kind"], found["case_id"])
+    offices = await record_offices(tx, found["kind"], found["case_id"], staff_of)
     if (offices and sender not in offices) or (not offices and not witnessed):
         raise Forbidden(
             "media.not_your_session", N_("This branch took no part in this video session.")

@@ -22,6 +22,7 @@ from common.web import LOCALE, RouteTable, current_principal, parse_body
 from common.websockets import text_socket
 from hub.sessions import service
 from hub.sessions.live import LIVE, live_sessions_ctx
+from hub.sessions.scope import CASE_STAFF
 from hub.sessions.tables import VideoSession
 from media import FrameTap, SamplingPolicy, TokenClaims, TokenRejected, load_turn
 from media.browser import STATIC_DIR, browser_messages
@@ -69,7 +70,7 @@ async def _reached(request: web.Request) -> str:
     """The path's session id once the caller is in its scope (404 otherwise)."""
     principal = current_principal(request)
     session_id = request.match_info["session_id"]
-    await service.reachable(request.app[DB], session_id, principal)
+    await service.reachable(request.app[DB], session_id, principal, request.app[CASE_STAFF])
     return session_id
 
 
@@ -79,7 +80,13 @@ async def _reached(request: web.Request) -> str:
 async def open_session(request: web.Request) -> web.Response:
     body = await parse_body(request, OpenSession)
     actor = current_principal(request)
-    await service.require_assigned(request.app[DB], actor, kind=body.kind, number=body.case_id)
+    await service.require_assigned(
+        request.app[DB],
+        actor,
+        kind=body.kind,
+        number=body.case_id,
+        staff_of=request.app[CASE_STAFF],
+    )
     session_id = secrets.token_hex(8)
     await service.open_session(
         request.app[DB],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,14 +15,14 @@ from common.audit import record
 from common.db import Database
 from common.errors import N_, Conflict, NotFound
 from hub.accounts.tables import Staff
-from hub.consultation.tables import Consultation
 from hub.db import audit_events
-from hub.mediation.tables import MediationCase
-from hub.notarization.tables import notarial_acts
 from hub.sessions.tables import RecordedSegment, VideoSession
 from media import LoggedEvent, Segment
 
 __all__ = [
+    "NO_STAFF",
+    "StaffOf",
+    "Staffing",
     "add_segment",
     "audit_details",
     "crosscheck_of",
@@ -39,6 +40,14 @@ __all__ = [
     "streams_sealed",
     "subject",
 ]
+
+
+# who is assigned to a case or act, and the offices it belongs to
+Staffing = tuple[set[str], set[str]]
+NO_STAFF: Staffing = (set(), set())
+# the lookup of one kind of session's case or act (by its number) in the caller's transaction;
+# NO_STAFF when there is no such record
+StaffOf = Callable[[Any, str], Awaitable[Staffing]]
 
 
 def subject(session_id: str) -> str:
@@ -77,39 +86,29 @@ async def _open_session(tx: Any, session_id: str) -> VideoSession:
     return session  # type: ignore[no-any-return]
 
 
-async def _record_staff(tx: Any, kind: str, number: str) -> tuple[set[str], set[str]]:
+async def _record_staff(
+    tx: Any, kind: str, number: str, staff_of: Mapping[str, StaffOf]
+) -> Staffing:
     """Who is assigned to the session's case or act, and the offices it belongs to."""
-    if kind == "notarization":
-        act = (
-            await tx.execute(
-                select(notarial_acts.c.notary, notarial_acts.c.branch).where(
-                    notarial_acts.c.number == number
-                )
-            )
-        ).first()
-        return ({act.notary}, {act.branch}) if act is not None else (set(), set())
-    if kind in ("mediation", "evidence"):
-        case = await tx.scalar(select(MediationCase).where(MediationCase.number == number))
-        if case is None:
-            return set(), set()
-        return {case.mediator, case.opened_by}, {case.office, case.mediator_office}
-    if kind == "consultation":
-        c = await tx.scalar(select(Consultation).where(Consultation.number == number))
-        return ({c.consultant}, {c.branch}) if c is not None else (set(), set())
-    return set(), set()
+    lookup = staff_of.get(kind)
+    return await lookup(tx, number) if lookup is not None else NO_STAFF
 
 
-async def record_offices(tx: Any, kind: str, number: str) -> set[str]:
+async def record_offices(
+    tx: Any, kind: str, number: str, staff_of: Mapping[str, StaffOf]
+) -> set[str]:
     """The offices the session's case or act belongs to (empty if it names none we hold)."""
-    return (await _record_staff(tx, kind, number))[1]
+    return (await _record_staff(tx, kind, number, staff_of))[1]
 
 
-async def require_assigned(db: Database, principal: Principal, *, kind: str, number: str) -> None:
+async def require_assigned(
+    db: Database, principal: Principal, *, kind: str, number: str, staff_of: Mapping[str, StaffOf]
+) -> None:
     """Only staff assigned to the case or act open a session for it: anyone else, or a number
     we do not hold, is told there is no such record (404), the answer the record's own routes
     give an unassigned caller."""
     async with db.transaction() as tx:
-        staff, _offices = await _record_staff(tx, kind, number)
+        staff, _offices = await _record_staff(tx, kind, number, staff_of)
     if principal.subject not in staff:
         raise NotFound("media.no_record", N_("There is no such case or act."))
 
@@ -120,21 +119,23 @@ async def _overseen_offices(tx: Any, staff: set[str], offices: set[str]) -> set[
     return offices | set(rows.all())
 
 
-async def reachable(db: Database, session_id: str, principal: Principal) -> VideoSession:
+async def reachable(
+    db: Database, session_id: str, principal: Principal, staff_of: Mapping[str, StaffOf]
+) -> VideoSession:
     """The session if ``principal`` may reach it at all; else 404, as for an unknown one.
 
     A session inherits its scope from its case or act: reachable by the staff who opened it,
     the staff assigned to the case or act, the supervisor of the record's office or of its
     staff's office, and auditors (the last two only read: their roles are admitted to reading
-    routes only). Every API route and HTML page naming a session calls this before anything
-    else and lets the NotFound through, so an unassigned caller cannot tell a foreign session
-    from none.
+    routes only); ``staff_of`` says, per kind of session, who its staff and offices are. Every
+    API route and HTML page naming a session calls this before anything else and lets the
+    NotFound through, so an unassigned caller cannot tell a foreign session from none.
     """
     async with db.transaction() as tx:
         session = await _open_session(tx, session_id)
         if principal.role is Role.AUDITOR or principal.subject == session.created_by:
             return session
-        staff, offices = await _record_staff(tx, session.kind, session.case_id)
+        staff, offices = await _record_staff(tx, session.kind, session.case_id, staff_of)
         if principal.subject in staff:
             return session
         if principal.role is Role.SUPERVISOR:
@@ -143,16 +144,18 @@ async def reachable(db: Database, session_id: str, principal: Principal) -> Vide
     raise NotFound("media.session_unknown", N_("There is no such video session."))
 
 
-async def joinable(db: Database, session_id: str, principal: Principal) -> VideoSession:
+async def joinable(
+    db: Database, session_id: str, principal: Principal, staff_of: Mapping[str, StaffOf]
+) -> VideoSession:
     """The session if ``principal`` may take part in it live; else 404, as for an unknown one.
 
     Hosts follow :func:`reachable`; the branch's clerk and its node take part in the sessions
     of their own branch's records only."""
     if principal.role not in (Role.CLERK, Role.NODE):
-        return await reachable(db, session_id, principal)
+        return await reachable(db, session_id, principal, staff_of)
     async with db.transaction() as tx:
         session = await _open_session(tx, session_id)
-        if principal.branch in await record_offices(tx, session.kind, session.case_id):
+        if principal.branch in await record_offices(tx, session.kind, session.case_id, staff_of):
             return session
     raise NotFound("media.session_unknown", N_("There is no such video session."))
 

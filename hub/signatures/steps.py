@@ -3,24 +3,21 @@ with a one-time code), the assigned notary, the hub seal."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from common.access import PUBLIC, Principal, Role, Scope, allow
-from common.errors import N_, Conflict, Forbidden, NotFound
+from common.errors import N_, Forbidden, NotFound
 from common.service import DB, audit
 from common.web import RouteTable, current_principal, parse_body
-from hub.notarization import signing as act_signing
-from hub.notarization.tables import notarial_acts
 from hub.pki import PKI
 from hub.signatures.consent import checked_face, consent_to_sign, face_of, secret_of
 from hub.signatures.model import RequestState, expect_state
 from hub.signatures.routes import _now, _resident
-from hub.signatures.runtime import SIGNATURES
+from hub.signatures.runtime import OWNED_REQUESTS, SIGNATURES
 from hub.signatures.service import SignatureStep, advance, load_request
 from hub.signatures.tables import signing_requests
 from hub.signing_step import resident_stamp, seal_stamp, staff_stamp
@@ -154,15 +151,20 @@ async def post_resident_signature(request: web.Request) -> web.Response:
 )
 async def post_notary_signature(request: web.Request) -> web.Response:
     principal, now, db = current_principal(request), _now(request), request.app[DB]
+    owned = request.app.get(OWNED_REQUESTS)
     async with db.transaction() as session:
         row = await load_request(session, request.match_info["id"])
-        act_id = await session.scalar(
-            select(notarial_acts.c.id).where(notarial_acts.c.signing_request_id == row.id)
-        )
+        owner = await owned.owner_of(session, row.id) if owned is not None else None
     if row.notary != principal.subject:
         raise NotFound("signing.no_request", N_("No such signing request."))
-    if act_id is not None:  # a notarial act: the branch witnesses first, the act is issued
-        return await _issue_act(request, row, act_id, principal, now)
+    if owned is not None and owner is not None:  # e.g. a notarial act: its domain takes the step
+        runtime = request.app[SIGNATURES]
+        await owned.notary_signs(db, runtime.store, request.app[PKI], row, owner, principal, now)
+        async with db.sessions() as session:
+            done = await load_request(session, row.id)
+        return web.json_response(
+            {"id": done.id, "state": done.state, "current_sha256": done.current_sha256}
+        )
     expect_state(row, RequestState.RESIDENT_SIGNED)
     sign = await staff_stamp(
         request.app[PKI],
@@ -182,31 +184,6 @@ async def post_notary_signature(request: web.Request) -> web.Response:
     )
     return web.json_response(
         await advance(db, request.app[SIGNATURES].store, step, row=row, sign=sign, at=now)
-    )
-
-
-async def _issue_act(
-    request: web.Request, row: Any, act_id: str, principal: Principal, now: datetime
-) -> web.Response:
-    """The notary's signature on a notarial certificate comes after the branch clerk's witness
-    signature, and it issues the act (notary and hub seal), so act and request stay in step."""
-    if row.state != RequestState.WITNESSED.value:
-        raise Conflict(
-            "signing.witness_required",
-            N_("The branch must sign this notarial certificate as witness before the notary."),
-        )
-    await act_signing.issue(
-        request.app[DB],
-        request.app[SIGNATURES].store,
-        request.app[PKI],
-        act_id,
-        actor=principal,
-        at=now,
-    )
-    async with request.app[DB].sessions() as session:
-        done = await load_request(session, row.id)
-    return web.json_response(
-        {"id": done.id, "state": done.state, "current_sha256": done.current_sha256}
     )
 
 

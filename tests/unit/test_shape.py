@@ -69,13 +69,10 @@ TABLES_READ: set[tuple[str, str]] = {
     ("hub/schedules/demo.py", "hub.accounts.tables"),
     ("hub/schedules/pages.py", "hub.accounts.tables"),
     ("hub/schedules/service.py", "hub.accounts.tables"),
-    ("hub/sessions/service.py", "hub.consultation.tables"),  # who is on the case or act
-    ("hub/sessions/service.py", "hub.mediation.tables"),
-    ("hub/sessions/service.py", "hub.notarization.tables"),
+    ("hub/sessions/service.py", "hub.accounts.tables"),  # the offices of a record's staff
     ("hub/signatures/routes.py", "hub.applications.tables"),
     ("hub/signatures/consent.py", "hub.auditlog.tables"),  # one-time codes used
     ("hub/signatures/service.py", "hub.applications.tables"),
-    ("hub/signatures/steps.py", "hub.notarization.tables"),
     ("hub/statistics/service.py", "hub.applications.tables"),
     ("hub/statistics/service.py", "hub.catalogue.tables"),
     ("hub/statistics/service.py", "hub.complaints.tables"),
@@ -194,6 +191,25 @@ def boundary_problems() -> tuple[list[str], set[tuple[str, str]]]:
     return problems, tables_used
 
 
+def cycle_problems() -> list[str]:
+    """Two domains that import each other (anything of the other, tables included): one of
+    them must learn of the other through a hook it declares, wired at start-up."""
+    uses: dict[tuple[str, str], str] = {}
+    known = set(domains())
+    for name in sorted(known):
+        for path in sorted((HUB / name).rglob("*.py")):
+            for line, module, _ in _imports(path):
+                parts = module.split(".")
+                if parts[0] == "hub" and len(parts) > 1 and parts[1] in known - {name}:
+                    where = f"{path.relative_to(ROOT).as_posix()}:{line}"
+                    uses.setdefault((name, parts[1]), f"{where}: {module}")
+    return [
+        f"hub/{a} and hub/{b} import each other ({uses[a, b]}; {uses[b, a]})"
+        for a, b in sorted(uses)
+        if a < b and (b, a) in uses
+    ]
+
+
 def library_problems() -> list[str]:
     problems = []
     for lib in LIBRARIES:
@@ -238,6 +254,10 @@ def test_domains_use_each_other_only_through_public_names() -> None:
     problems, used = boundary_problems()
     assert problems == []
     assert TABLES_READ - used == set(), "no longer needed: remove from TABLES_READ"
+
+
+def test_no_two_domains_import_each_other() -> None:
+    assert cycle_problems() == []
 
 
 def test_signing_and_media_import_nothing_of_ours() -> None:
@@ -292,3 +312,23 @@ def test_the_walk_notices_a_reach_into_another_domain(
     problems, _ = walk.boundary_problems()
     assert any("another domain's routes" in p for p in problems), problems
     assert any("a private name" in p for p in problems), problems
+    assert walk.cycle_problems() == []  # a uses b, b uses nothing of a
+
+
+def test_the_walk_notices_two_domains_importing_each_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tests.unit.test_shape as walk
+
+    for domain, text in {
+        "a": "from hub.b.service import thing\n",
+        "b": "def late():\n    from hub.a.tables import rows\n",  # even a deferred import
+        "c": "from hub.a.service import thing\n",  # one way only: no cycle
+    }.items():
+        (tmp_path / "hub" / domain).mkdir(parents=True)
+        (tmp_path / "hub" / domain / "__init__.py").write_text("")
+        (tmp_path / "hub" / domain / "service.py").write_text(text)
+    monkeypatch.setattr(walk, "ROOT", tmp_path)
+    monkeypatch.setattr(walk, "HUB", tmp_path / "hub")
+    problems = walk.cycle_problems()
+    assert len(problems) == 1 and "hub/a and hub/b import each other" in problems[0], problems

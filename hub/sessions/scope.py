@@ -1,0 +1,16 @@
+"""Whose a session is. A session belongs to a case or act of another domain (notarization,
+mediation, consultation); that domain says who is assigned to it and which offices it belongs
+to. The app wires one lookup per session kind here at start-up, so sessions read no other
+domain's tables and no domain that uses sessions is imported back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aiohttp import web
+
+from hub.sessions.service import StaffOf
+
+__all__ = ["CASE_STAFF"]
+
+CASE_STAFF: web.AppKey[Mapping[str, StaffOf]] = web.AppKey("sessions_case_staff")
