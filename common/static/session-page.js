@@ -16,7 +16,10 @@
     if (!item) {
       item = document.createElement("li");
       item.dataset.participant = participant;
-      for (const [name, value] of [["who", participant], ["role", roles[role] || role], ["presence", ""]]) {
+      const known = (config.people || {})[participant];
+      const who = known ? known.name : participant;
+      const label = known ? known.role : roles[role] || role;
+      for (const [name, value] of [["who", who], ["role", label], ["presence", ""]]) {
         const span = document.createElement("span");
         span.className = name;
         if (name === "who") span.translate = false;

@@ -23,8 +23,10 @@ from hub.sessions import service as video
 from hub.sessions.live import LIVE
 
 __all__ = [
+    "SESSION_PAGE",
     "invited_to",
     "mediator_invitation",
+    "mediator_participant",
     "party_invitation",
     "routes",
     "start_session",
@@ -33,6 +35,7 @@ __all__ = [
 
 routes = RouteTable()
 TAGS = ("mediation",)
+SESSION_PAGE = "/mediation/session"  # the case's own session page (session_page.py)
 
 
 def _invitation(request: web.Request, session_id: str, name: str, role: str) -> dict[str, str]:
@@ -41,7 +44,7 @@ def _invitation(request: web.Request, session_id: str, name: str, role: str) -> 
         "participant": name,
         "role": role,
         "token": token,
-        "page": f"/media/session?session={session_id}&token={token}",
+        "page": f"{SESSION_PAGE}?session={session_id}&token={token}",
         "signal": f"/api/sessions/{session_id}/signal?token={token}",
     }
 
@@ -121,8 +124,12 @@ def invited_to(kind: str, witness: int | None, people: list[Participant]) -> lis
 
 
 def mediator_invitation(request: web.Request, session_id: str, actor: Principal) -> dict[str, str]:
-    name = f"mediator-{actor.subject}".replace(".", "-")[:60]
-    return _invitation(request, session_id, name, "mediator")
+    return _invitation(request, session_id, mediator_participant(actor.subject), "mediator")
+
+
+def mediator_participant(account: str) -> str:
+    """The mediator's name in the session (their account, as a participant name may be)."""
+    return f"mediator-{account}".replace(".", "-")[:60]
 
 
 def party_invitation(request: web.Request, session_id: str, person_id: int) -> dict[str, str]:

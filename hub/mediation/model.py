@@ -39,6 +39,7 @@ __all__ = [
     "coverage",
     "next_step",
     "office_figures",
+    "still_voided",
     "terms_of",
     "text_sha256",
 ]
@@ -199,6 +200,24 @@ def next_step(v: Mapping[str, Any], *, enrolled: bool, invited_now: bool) -> str
     if any(me["signer"] in [s["signer"] for s in d["signed"]] for d in v["documents"]):
         return "wait_signatures"
     return "wait"
+
+
+def still_voided(documents: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The replaced drafts of the agreement whose signers have not yet signed the one now
+    awaiting signatures, each with only those signers: "your signature no longer counts" is
+    news (and asks something of them) until they sign again, and stale once the agreement is
+    signed by all, or no draft awaits signatures."""
+    agreements = [d for d in documents if d["kind"] == "agreement"]
+    current = next((d for d in reversed(agreements) if d["state"] != "void"), None)
+    if current is None or current["state"] != "signing":
+        return []
+    owing = {s["signer"] for s in current["missing"]}
+    notices = []
+    for d in agreements:
+        again = [s for s in d["signed"] if s["signer"] in owing]
+        if d["state"] == "void" and again:
+            notices.append({**d, "signed": again})
+    return notices
 
 
 _ARTICLE = re.compile(r"^第\d+条 Article \d+\. (.*)$")

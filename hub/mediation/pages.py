@@ -15,7 +15,7 @@ from common.service import DB, PAGES
 from common.web import LOCALE, RouteTable, current_principal
 from hub.mediation import service, signing
 from hub.mediation.figures import statistics_of
-from hub.mediation.model import terms_of
+from hub.mediation.model import still_voided, terms_of
 from hub.mediation.package import verify_latest
 from hub.mediation.routes import (
     MEDIATOR,
@@ -91,9 +91,7 @@ async def case_response(
     current = next(
         (d for d in reversed(docs) if d["kind"] == "agreement" and d["state"] != "void"), None
     )
-    replaced = [
-        d for d in docs if d["kind"] == "agreement" and d["state"] == "void" and d["signed"]
-    ]
+    replaced = still_voided(docs)
     running = next((s for s in view["session_rows"] if s.ended_at is None), None)
     statements = {
         d["session"]: d for d in docs if d["kind"] == "statement" and d["state"] != "void"

@@ -18,10 +18,10 @@ from common.service import AUDIT, CLOCK, DB, PAGES
 from common.web import LOCALE, RouteTable
 from hub.mediation import service
 from hub.mediation.meetings import invited_to, party_invitation
-from hub.mediation.model import Step, next_step
+from hub.mediation.model import Step, next_step, still_voided
 from hub.mediation.pages import message
 from hub.mediation.party import enrol_party
-from hub.mediation.schemas import party_view
+from hub.mediation.schemas import document_view, party_view
 from hub.mediation.signing import resident_actor
 from hub.mediation.tables import Participant
 from hub.signatures.tables import totp_enrolments
@@ -93,10 +93,11 @@ async def _page(
 
 
 def _replaced_mine(f: Any, me: Participant) -> list[int]:
-    """Versions of the agreement this person signed that a later draft replaced."""
+    """Versions of the agreement this person signed that a later draft replaced, while they
+    have not signed the draft that replaced them."""
     key = service.signer_key(me)
-    signed = {s.document_id for s in f.signatures if s.signer == key}
-    return [d.version for d in f.documents if d.state == "void" and d.id in signed]
+    notices = still_voided([document_view(f, d) for d in f.documents])
+    return [d["version"] for d in notices if any(s["signer"] == key for s in d["signed"])]
 
 
 def _number_code(data: Any) -> tuple[str, str]:

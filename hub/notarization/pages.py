@@ -11,7 +11,7 @@ from aiohttp import web
 
 from common.access import PUBLIC, Role, allow
 from common.errors import N_, REFUSALS, DomainError
-from common.i18n import translate, translator
+from common.i18n import translate
 from common.pages import viewer_zone
 from common.service import DB, PAGES
 from common.web import LOCALE, RouteTable, current_principal
@@ -19,9 +19,8 @@ from hub.notarization import archive, desk, service, signing
 from hub.notarization.archive import act_view
 from hub.notarization.model import KINDS
 from hub.sessions import service as video
-from hub.sessions.live import LIVE
+from hub.sessions.page import session_page_context
 from hub.zone import hub_zone
-from media.browser import browser_messages
 
 __all__ = ["CLERK_NEXT", "NOTARY_NEXT", "page_routes", "render_page", "stage_of"]
 
@@ -147,18 +146,6 @@ def render_page(
     )
 
 
-def _media(request: web.Request, people: list[dict[str, str]], live: bool) -> dict[str, Any]:
-    """What the session page (media_session.html) needs, beside the act's own context."""
-    sessions = request.app[LIVE]
-    return {
-        "messages": browser_messages(translator(request[LOCALE])),
-        "signal_base": "/api/sessions/",
-        "ice_servers": sessions.turn.browser_ice_servers("browser", sessions.clock),
-        "session_people": people,
-        "session_live": live,
-    }
-
-
 async def _act_for_staff(request: web.Request) -> Any:
     async with request.app[DB].transaction() as session:
         row = await service.load_act(session, request.match_info["id"])
@@ -199,7 +186,7 @@ async def notary_act(request: web.Request) -> web.Response:
         ).get(act["video_session_id"])
         if act["video_session_id"]
         else None,
-        **_media(request, people, live),
+        **session_page_context(request, people, live=live),
     )
 
 
@@ -240,7 +227,7 @@ async def resident_act(request: web.Request) -> web.Response:
         "notarization/resident.html",
         next_steps=RESIDENT_NEXT,
         act_id=request.match_info["id"],
-        **_media(request, people, False),
+        **session_page_context(request, people, live=False),
     )
 
 

@@ -28,6 +28,17 @@
   // The page around the client (common/static/session-page.js) follows these events.
   function emit(name, detail) { document.dispatchEvent(new CustomEvent("qiaolink:" + name, { detail })); }
   const roleName = (role) => (config.roles && config.roles[role]) || role;
+  // The page names the people it expects ({participant: {name, role}}); others go by their id.
+  const known = (id) => (config.people && config.people[id]) || null;
+  const nameOf = (id) => (known(id) ? known(id).name : id);
+  const roleOf = (id, role) => (known(id) ? known(id).role : roleName(role));
+  // A person's name is data, never translated: it goes in an element that says so.
+  function named(name) {
+    const span = document.createElement("span");
+    span.translate = false;
+    span.textContent = name;
+    return span;
+  }
 
   function setStatus(name, label) {
     state.status = name;
@@ -38,7 +49,7 @@
 
   function problem(text) { $("problem").textContent = text; }
 
-  function tile(id, label) {
+  function tile(id, who, role) {
     if (!state.tiles[id]) {
       const box = document.createElement("div");
       box.className = "tile";
@@ -46,9 +57,11 @@
       const video = document.createElement("video");
       video.autoplay = true; video.playsInline = true;
       if (id === "__self__") video.muted = true;
-      const name = document.createElement("span");
-      name.textContent = label;
-      box.append(video, name);
+      const label = document.createElement("span");
+      label.className = "tile-label";
+      if (who) label.append(named(who), " · ");
+      label.append(role);
+      box.append(video, label);
       $("tiles").append(box);
       state.tiles[id] = { box, video, stream: new MediaStream() };
       video.srcObject = state.tiles[id].stream;
@@ -86,7 +99,7 @@
       const stream = await navigator.mediaDevices.getUserMedia(constraints);
       if (state.local) state.local.getTracks().forEach((t) => t.stop());
       state.local = stream;
-      const self = tile("__self__", _("You"));
+      const self = tile("__self__", "", _("You"));
       self.video.srcObject = stream;
       await listDevices();
     } catch (error) {
@@ -174,8 +187,8 @@
     for (const s of streams) {
       const track = tracksByMid[s.mid];
       if (!track) continue;
-      if (!state.tiles[s.participant]) note(_("{name} joined", { name: s.participant }));
-      const t = tile(s.participant, s.participant + " · " + roleName(s.role));
+      if (!state.tiles[s.participant]) note(...aboutSomeone("{name} joined", nameOf(s.participant)));
+      const t = tile(s.participant, nameOf(s.participant), roleOf(s.participant, s.role));
       t.stream.getTracks().filter((x) => x.kind === track.kind).forEach((x) => t.stream.removeTrack(x));
       t.stream.addTrack(track);
     }
@@ -218,7 +231,7 @@
         dropTile(message.participant);
         state.participants = state.participants.filter((p) => p.participant !== message.participant);
         emit("participants", { participants: state.participants });
-        note(_("{name} left", { name: message.participant }));
+        note(...aboutSomeone("{name} left", nameOf(message.participant)));
       } else if (message.type === "error") {
         problem(message.message + " (" + message.code + ")");
       }
@@ -231,10 +244,16 @@
     };
   }
 
-  function note(text) {
+  function note(...parts) {
     const item = document.createElement("li");
-    item.textContent = text;
+    item.append(...parts);
     $("events").prepend(item);
+  }
+
+  // A message about a person, their name marked as data: ["", <name>, " joined"].
+  function aboutSomeone(message, name) {
+    const [before, after] = _(message).split("{name}");
+    return [before || "", named(name), after || ""];
   }
 
   function showEvent(entry) {
@@ -242,16 +261,16 @@
     if (state.events.some((e) => e.seq === entry.seq)) return;
     state.events.push(entry);
     const p = entry.payload || {};
-    const who = entry.participant + ": ";
-    if (entry.kind === "show_page") note(who + _("Showing page {page} of document {document}", { page: p.page, document: p.document_id }));
-    else if (entry.kind === "request_signature") note(who + _("Signature requested from {signer} for document {document}", { signer: p.signer, document: p.document_id }));
+    const who = named(nameOf(entry.participant) + ": ");
+    if (entry.kind === "show_page") note(who, _("Showing page {page} of document {document}", { page: p.page, document: p.document_id }));
+    else if (entry.kind === "request_signature") note(who, _("Signature requested from {signer} for document {document}", { signer: p.signer, document: p.document_id }));
     else if (entry.kind === "consent_prompt") {
       $("consent").hidden = false;
       $("consent-text").textContent = p.text + " — " + _("Do you consent?");
       $("consent").dataset.prompt = p.prompt_id;
-      note(who + p.text);
-    } else if (entry.kind === "consent_answer") note(who + (p.given ? _("Consent given") : _("Consent refused")));
-    else if (entry.kind === "caption") note(who + p.text);
+      note(who, p.text);
+    } else if (entry.kind === "consent_answer") note(who, p.given ? _("Consent given") : _("Consent refused"));
+    else if (entry.kind === "caption") note(who, p.text);
   }
 
   // On the socket, ordered with the renegotiations that replace the data channel (a channel

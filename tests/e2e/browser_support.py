@@ -178,11 +178,14 @@ def harness(namespace: str, script: str, *args: str) -> Iterator[dict[str, Any]]
     import json
     import signal
     import sys
+    import tempfile
 
+    # The servers' log goes to a file: a pipe nobody reads fills up and stalls the servers.
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
     process = subprocess.Popen(
         ["ip", "netns", "exec", namespace, sys.executable, str(ROOT / "tests/e2e" / script), *args],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=log,
         text=True,
         cwd=ROOT,
     )
@@ -190,9 +193,8 @@ def harness(namespace: str, script: str, *args: str) -> Iterator[dict[str, Any]]
         assert process.stdout is not None
         line = process.stdout.readline()  # bounded: the harness prints or exits
         if not line:
-            raise RuntimeError(
-                "servers did not start: " + (process.stderr.read() if process.stderr else "")
-            )
+            log.seek(0)
+            raise RuntimeError("servers did not start: " + log.read()[-4000:])
         yield json.loads(line)
     finally:
         process.send_signal(signal.SIGINT)
@@ -201,3 +203,4 @@ def harness(namespace: str, script: str, *args: str) -> Iterator[dict[str, Any]]
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+        log.close()

@@ -68,7 +68,7 @@ async def test_the_clerk_works_the_deficiency_notice_and_a_refusal(
                 if not checked:
                     await page.get_by_label("Solo caricato (livello C)").check()
                 await page.get_by_label("File (PDF, PNG o JPEG)").set_input_files(scan)
-                await page.get_by_role("button", name="Allega", exact=True).click()
+                await page.get_by_role("button", name="Alleghi", exact=True).click()
                 await page.wait_for_load_state()
 
             await page.goto(f"{base}/intake/catalogue/HR-005")
@@ -83,10 +83,10 @@ async def test_the_clerk_works_the_deficiency_notice_and_a_refusal(
             booklet = "Libretto di registrazione del nucleo familiare (hukou) (originale richiesto)"
             await attach(passport)
             await attach(booklet, checked=False)
-            await page.get_by_role("button", name="Invia alla sede centrale").click()
+            await page.get_by_role("button", name="Invii alla sede centrale").click()
             await page.get_by_text("Non ancora inviata").wait_for()  # an unchecked original
             await page.get_by_label("Invii comunque").check()
-            await page.get_by_role("button", name="Invia alla sede centrale").click()
+            await page.get_by_role("button", name="Invii alla sede centrale").click()
             await reload_until(page, "consegnata")
 
             returned = await linked.hub.post(
@@ -103,7 +103,7 @@ async def test_the_clerk_works_the_deficiency_notice_and_a_refusal(
             await page.get_by_role("row", name="Libretto").get_by_role("link").click()
             assert await page.get_by_label("Documento", exact=True).input_value() == "hukou"
             await page.get_by_label("File (PDF, PNG o JPEG)").set_input_files(scan)
-            await page.get_by_role("button", name="Allega", exact=True).click()
+            await page.get_by_role("button", name="Alleghi", exact=True).click()
             await page.get_by_role("button", name="Invii l'integrazione").click()
             await page.get_by_text("restituirla per: Passaporto (da sostituire)").wait_for()
             await page.get_by_label("Invii comunque").check()
@@ -122,7 +122,7 @@ async def test_the_clerk_works_the_deficiency_notice_and_a_refusal(
             await page.get_by_role("link", name=number).first.click()
             await page.get_by_role("row", name="Passaporto").get_by_role("link").click()
             await page.get_by_label("File (PDF, PNG o JPEG)").set_input_files(scan)
-            await page.get_by_role("button", name="Allega", exact=True).click()
+            await page.get_by_role("button", name="Alleghi", exact=True).click()
             await page.get_by_role("button", name="Invii l'integrazione").click()
             await reload_until(page, "Presso la sede centrale: presentata")
             assert not await page.get_by_text("ha rifiutato").count()

@@ -96,11 +96,11 @@ async def test_the_clerk_takes_an_application_in_and_prints_the_receipt(
             async def attach(material: str) -> None:
                 await page.get_by_label("Documento", exact=True).select_option(label=material)
                 await page.get_by_label("File (PDF, PNG o JPEG)").set_input_files(scan)
-                await page.get_by_role("button", name="Allega", exact=True).click()
+                await page.get_by_role("button", name="Alleghi", exact=True).click()
                 await page.wait_for_load_state()
 
             await attach("Passaporto (originale richiesto)")
-            await page.get_by_role("button", name="Invia alla sede centrale").click()
+            await page.get_by_role("button", name="Invii alla sede centrale").click()
             await page.get_by_text("Non inviata: mancano documenti").wait_for()
             assert code in await page.content()  # the query code stays, whatever happens
             await check_page(page, "it", shots=shots, name="incomplete-it-phone")
@@ -110,7 +110,7 @@ async def test_the_clerk_takes_an_application_in_and_prints_the_receipt(
             await attach("Modulo di domanda")
             await page.get_by_label("Prove a sostegno").check()
             await page.get_by_label("Da portare entro (data)").fill(due)
-            await page.get_by_role("button", name="Invia alla sede centrale").click()
+            await page.get_by_role("button", name="Invii alla sede centrale").click()
             await page.get_by_text("in attesa di invio").wait_for()
             await check_page(page, "it", shots=shots, name="queued-it-phone")
             checklist = page.locator("table.checklist")

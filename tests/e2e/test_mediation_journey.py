@@ -1,15 +1,18 @@
 """A whole two-party mediation with an interpreter, in headless Chromium, by clicking and typing
 only: the invited overseas mediator signs in (password and authenticator code), opens the case
-from the form (a wrong document number first: the form says which field), sends the three
-invitations; each party consents on their own page; the mediator starts the recorded session
-and all four meet in it (fake cameras, a network namespace of the test's own); notes, the
-agreement drafted from the template; the first party signs at the Milan kiosk (face check by
-the node, authenticator code), the mediator changes a term — the page says plainly that the
-signature no longer counts — the party signs again, the second party signs after their own kiosk
-check, the mediator signs, the hub seals, the mediator builds and downloads the package and
-``qiaolink verify package`` accepts the file. Then every page the journey made is seen again
-in zh/en/it at 1280×800 and 390×844: axe-core clean, no sideways scroll, no raw key, in the
-viewer's language; screenshots of each."""
+from the form (a wrong document number first: the form says which field), sends the four
+invitations (two parties, the interpreter, a witness); each party consents on their own page;
+the mediator starts the recorded session and all four meet in it (fake cameras, a network
+namespace of the test's own), each named with their role; notes; the witness is heard in a
+recorded evidence session started from the case page, and the statement written for their
+signature; the agreement drafted from the template; the first party signs at the Milan kiosk
+(face check by the node, authenticator code), the mediator changes a term — the page says
+plainly that the signature no longer counts — the party signs again, the second party signs
+after their own kiosk check (the notice of the voided signature goes once it is signed again),
+the mediator signs, the hub seals, the mediator builds and downloads the package and ``qiaolink
+verify package`` accepts the file. Then every page the journey made is seen again in zh/en/it at
+1280×800 and 390×844: axe-core clean, no sideways scroll, no raw key, in the viewer's language;
+screenshots of each."""
 
 from __future__ import annotations
 
@@ -17,11 +20,13 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from common.i18n import translate
 from tests.e2e.browser_support import (
     HUB,
     NODE,
@@ -46,12 +51,16 @@ from tests.e2e.journeys import (
     watch_console,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(720)]
 PEOPLE = [  # role, name, document, country, language, assists (form row)
     ("party", "Chen Jie 陈杰", "YA1234567", "IT", "it", ""),
     ("party", "Wang Fang 王芳", "EB7654321", "ES", "zh", ""),
     ("interpreter", "Sofia Rossi", "CA00112233", "IT", "en", "1"),
+    ("witness", "Marco Bianchi", "CA00998877", "IT", "it", ""),
 ]
+WITNESS = PEOPLE[3][1]
+ZH = partial(translate, "zh")
+IT = partial(translate, "it")
 TERMS = "房东于2026年3月31日前退还押金15000元。\nEach party bears its own costs."
 CHANGED = "房东于2026年3月31日前退还押金16000元。\nEach party bears its own costs."
 
@@ -165,7 +174,7 @@ def _kiosk_check(
     kiosk.locator("#k-resident-id").fill(f"resident:{document}")
     kiosk.locator("#k-act").fill(j.number)
     kiosk.locator("#k-code").fill(j.codes[name])
-    kiosk.get_by_role("button", name="Apri la verifica al chiosco").click()
+    kiosk.get_by_role("button", name="Apra la verifica al chiosco").click()
     kiosk.wait_for_url("**/kiosk/verify**")
     kiosk.locator("#k-begin").click()
     expect(kiosk.locator("#k-camera")).to_be_focused()  # the challenge is known
@@ -179,6 +188,33 @@ def _kiosk_check(
     kiosk.wait_for_url(f"{j.hub}/mediation/my?**")
     expect(kiosk.locator("#my-step")).to_have_attribute("data-step", "sign")
     still_video(j.video)
+
+
+def _take_evidence(j: Journey, mediator: Any, expect: Any) -> None:
+    """The mediator hears the witness remotely, from the case page: the recorded evidence
+    session with the witness and the interpreter, then the statement written for signature."""
+    mediator.locator("#witness").select_option(label=WITNESS)
+    mediator.get_by_role("button", name=ZH("Start a recorded evidence session")).click()
+    mediator.wait_for_url("**/mediation/session?**")
+    expect(mediator.locator("#session-subject")).to_contain_text(
+        ZH("Remote evidence-taking, case {case}", case=j.number)
+    )
+    witness = view_of(j.browser, "it", "phone", j.faults)
+    _party_opens(j, witness, WITNESS, "it")
+    witness.locator("#join").click()
+    witness.wait_for_url("**/mediation/session?**")
+    mediator.wait_for_function(REMOTE_VIDEO_PLAYING, timeout=60_000)
+    expect(witness.locator("#people li", has_text=WITNESS)).to_contain_text(IT("Witness"))
+    expect(witness.locator("#people li", has_text="Sofia Rossi")).to_contain_text(IT("Interpreter"))
+    mediator.get_by_role("link", name=ZH("Back to the case page")).click()
+    mediator.get_by_role("button", name=ZH("End the session")).click()
+    mediator.locator("textarea[name=statement]").fill("证人确认租客于2026年1月15日交还钥匙。")
+    mediator.get_by_role("button", name=ZH("Write the statement for signature")).click()
+    evidence = mediator.locator("section", has_text=ZH("Evidence of {name}", name=WITNESS))
+    expect(evidence).to_contain_text(ZH("Awaiting signatures"))
+    _party_opens(j, witness, WITNESS, "it")  # the statement now waits for the witness
+    expect(witness.locator("#my-step")).to_have_attribute("data-step", "enrol")
+    witness.context.close()
 
 
 def _sign(page: Any, key: str, expect: Any, done: str) -> None:
@@ -203,7 +239,9 @@ def _to_the_session_and_out(j: Journey, expect: Any) -> tuple[Any, Any, Any, Any
     chen = view_of(j.browser, "it", "phone", j.faults)
     wang = view_of(j.browser, "zh", "phone", j.faults)
     sofia = view_of(j.browser, "en", "desk", j.faults)
-    for page, (_role, name, _doc, _c, lang, _a) in zip((chen, wang, sofia), PEOPLE, strict=True):
+    for page, (_role, name, _doc, _c, lang, _a) in zip(
+        (chen, wang, sofia), PEOPLE[:3], strict=True
+    ):
         _party_opens(j, page, name, lang)
     j.seen(chen, "it", "party-consent")
     for page in (chen, wang):
@@ -214,22 +252,29 @@ def _to_the_session_and_out(j: Journey, expect: Any) -> tuple[Any, Any, Any, Any
     # the recorded session, from the case page; everyone joins from their own page
     mediator.goto(f"{j.hub}/mediation/cases/{j.number}?lang=zh")
     mediator.get_by_role("button", name="开始录制的调解会话").click()
-    mediator.wait_for_url("**/media/session?**")
+    mediator.wait_for_url("**/mediation/session?**")
     expect(mediator.locator("#recording-notice")).to_be_visible()
     for page in (chen, wang, sofia):
         page.reload()
         page.locator("#join").click()
-        page.wait_for_url("**/media/session?**")
+        page.wait_for_url("**/mediation/session?**")
     mediator.wait_for_function(REMOTE_VIDEO_PLAYING, timeout=60_000)
     chen.wait_for_function(REMOTE_VIDEO_PLAYING, timeout=60_000)
     j.plane = mediator.evaluate("window.qiaolinkMedia.plane")
+    # everyone by name and role, in the viewer's language, on the list and the tiles
+    expect(chen.locator("#people li", has_text="Sofia Rossi")).to_contain_text(IT("Interpreter"))
+    expect(chen.locator("#people li", has_text="Wang Fang")).to_contain_text(IT("Party"))
+    expect(chen.locator(".tile", has_text="Sofia Rossi")).to_contain_text(
+        IT("Interpreter"), timeout=30_000
+    )
+    expect(mediator.locator(".tile", has_text="Chen Jie")).to_contain_text(ZH("Party"))
     j.seen(mediator, "zh", "mediator-session", keep=False)
     j.seen(chen, "it", "party-session", keep=False)
     mediator.goto(f"{j.hub}/mediation/cases/{j.number}?lang=zh")
     mediator.locator("#note").fill("双方同意部分退还押金。")
     mediator.get_by_role("button", name="保存笔记").click()
     mediator.get_by_role("button", name="结束会话").click()
-    for page, person in zip((chen, wang, sofia), PEOPLE, strict=True):
+    for page, person in zip((chen, wang, sofia), PEOPLE[:3], strict=True):
         _party_opens(j, page, person[1], person[4])  # back from the session (camera off)
     return mediator, chen, wang, sofia
 
@@ -252,6 +297,7 @@ def test_two_parties_and_an_interpreter_settle_and_the_package_verifies(
             mediator, chen, wang, _sofia = _to_the_session_and_out(j, expect)
             assert j.plane == "relay"
             expect(mediator.locator("#next-step")).to_contain_text("起草")
+            _take_evidence(j, mediator, expect)
 
             # the agreement: drafted, signed, changed (the signature voided), signed again
             mediator.locator("#terms").fill(TERMS)
@@ -308,6 +354,7 @@ def test_two_parties_and_an_interpreter_settle_and_the_package_verifies(
                 mediator.get_by_role("link", name="服务中心CA证书").click()
             ca = tmp_path / "hub-ca.pem"
             got_ca.value.save_as(ca)
+            expect(mediator.locator(".voided")).to_have_count(0)  # everyone signed again
             j.seen(mediator, "zh", "mediator-settled")
             wang.goto(
                 f"{j.hub}/mediation/my?number={j.number}&code={j.codes[PEOPLE[1][1]]}&lang=zh"

@@ -3,15 +3,15 @@ signed in for real (password and the code of their authenticator app typed into 
 
 the notary (hub, desk, English) finds today's booking on the day page and opens its act on the
 resident's application; the branch clerk (hub, Chinese) finds the act and its kiosk reference;
-at the branch kiosk (node, phone-size, Italian) the clerk opens the face check, the resident
-performs the liveness challenge (the fake camera shows exactly the actions asked for) and is
-handed to the hub's page of the act; the notary starts the recorded session, the resident joins
-it; the notary reads the advisements and presents the certificate, the resident signs with a
-one-time code, the clerk co-signs as witness, the notary signs and seals; the resident
-downloads the certificate and anyone checks it on /verify. The notary's journal and its export
-come from the same pages. Then every page the journey made is seen again in zh/en/it at
-1280×800 and 390×844. Every page passes axe-core and does not scroll sideways; the console
-shows no CSP refusal; the session page keeps both videos in view at both sizes.
+at the branch kiosk (node, phone-size, Italian; each of its screens checked) the clerk opens the
+face check, the resident performs the liveness challenge (the fake camera shows exactly the
+actions asked for) and is handed to the hub's page of the act; the notary starts the recorded
+session, the resident joins it; the notary reads the advisements and presents the certificate,
+the resident signs with a one-time code, the clerk co-signs as witness, the notary signs and
+seals; the resident downloads the certificate and anyone checks it on /verify. The notary's
+journal and its export come from the same pages. Then every page the journey made is seen again
+in zh/en/it at 1280×800 and 390×844. Every page passes axe-core and does not scroll sideways;
+the console shows no CSP refusal; the session page keeps both videos in view at both sizes.
 
 Servers and browser run in a network namespace of the test's own (tests/e2e/notary_servers.py).
 """
@@ -95,7 +95,7 @@ async def _in_view_at_both_sizes(page: Any, size: str, shots: Shots, name: str) 
             shots.taken.append(path)
 
 
-@pytest.mark.timeout(900)  # a whole act and 48 page checks on two shared cores
+@pytest.mark.timeout(900)  # a whole act and 60 page checks on two shared cores
 async def test_power_of_attorney_from_booking_to_verified_certificate(
     netns: str, servers: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -166,19 +166,26 @@ async def test_power_of_attorney_from_booking_to_verified_certificate(
             watch_console(kiosk, faults)
             await sign_in(kiosk, node, **clerk_at_node)
             await kiosk.goto(f"{node}/kiosk?lang=it")
+            kiosk_url = kiosk.url
+            await check_page(kiosk, "it", shots=shots, name="kiosk-open-first")
             await kiosk.locator("#k-resident-id").fill(servers["resident_id"])
             await kiosk.locator("#k-act").fill(act_id)
             await kiosk.locator("#k-code").fill(resident["query_code"])
             await kiosk.locator("#k-code").press("Enter")
             await kiosk.wait_for_url("**/kiosk/verify**")
+            await expect(kiosk.locator("#k-begin")).to_be_focused()
+            await check_page(kiosk, "it", shots=shots, name="kiosk-start")
             await kiosk.locator("#k-begin").click()
             await expect(kiosk.locator("#k-camera")).to_be_visible()
+            await check_page(kiosk, "it", shots=shots, name="kiosk-challenge")
             challenge = await kiosk.locator("#k-challenge").get_attribute("data-challenge") or ""
             challenge_video(video, challenge.split(","))
             await kiosk.locator("#k-camera").click()
             await expect(kiosk.locator("#k-result")).to_have_attribute(
                 "data-accepted", "true", timeout=90_000
             )
+            await check_page(kiosk, "it", shots=shots, name="kiosk-verified")
+            kiosk_verify_url = kiosk.url  # the grant is spent: seen again, the page says so
             await kiosk.locator("#k-continue").click()
             await kiosk.wait_for_url(f"{hub}/notarization/acts/{act_id}**")
             resident_url = kiosk.url
@@ -284,13 +291,21 @@ async def test_power_of_attorney_from_booking_to_verified_certificate(
                 [Visit(branch_url, "clerk-day"), Visit(witness_url, "clerk-witness")],
                 shots=shots,
             )
-            checked += await revisit(kiosk, [Visit(resident_url, "resident")], shots=shots)
+            checked += await revisit(
+                kiosk,
+                [
+                    Visit(kiosk_url, "kiosk-open"),
+                    Visit(kiosk_verify_url, "kiosk-verify"),
+                    Visit(resident_url, "resident"),
+                ],
+                shots=shots,
+            )
             checked += await revisit(anyone, [Visit(verify_url, "verify")], shots=shots)
         finally:
             await browser.close()
     shots.publish()
     faults.assert_none()
-    assert checked == 8 * 6
+    assert checked == 10 * 6
 
     checked_pdf = ["pdf", str(certificate), "--trust", servers["ca_pem"]]
     assert await asyncio.to_thread(verify_main, checked_pdf) == 0  # `qiaolink verify pdf`

@@ -93,7 +93,7 @@ def test_session_page_at_a_desk_and_on_a_phone(
                 "Overseas branch"
             )
             expect(desk.locator('#people [data-participant="milan-node"]')).to_contain_text("here")
-            tiles = desk.locator(".tile span")
+            tiles = desk.locator(".tile .tile-label")
             expect(tiles.filter(has_text="milan-node")).to_have_text("milan-node · Overseas branch")
             # the desk shows the videos side by side, the phone keeps oneself in a corner
             boxes = [desk.locator(".tile video").nth(i).bounding_box() for i in (0, 1)]

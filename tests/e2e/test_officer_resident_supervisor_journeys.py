@@ -50,7 +50,7 @@ async def _officer(browser: Any, base: str, officer: Staff, seeded: Any, shots: 
     assert page.url == f"{base}/queue"
     await check_page(page, "it", shots=shots, name="officer-queue-it-desk")
     await page.get_by_label("Sede").select_option("MIL")
-    await page.get_by_role("button", name="Mostra").click()
+    await page.get_by_role("button", name="Mostri").click()
     await page.wait_for_url("**/queue?branch=MIL**")
     rows = page.locator("tbody tr")
     assert await rows.count() >= 3
@@ -109,11 +109,11 @@ async def _resident(browser: Any, base: str, seeded: Any, shots: Shots) -> None:
     await check_page(page, "it", shots=shots, name="resident-lookup-it-phone")
     await page.get_by_label("Numero della pratica").fill(concluded.number)
     await page.get_by_label("Codice di consultazione").fill("WRONG123")
-    await page.get_by_role("button", name="Cerca").click()
+    await page.get_by_role("button", name="Cerchi").click()
     await page.get_by_role("alert").wait_for()
     await check_page(page, "it", shots=shots, name="resident-wrong-code-it-phone")
     await page.get_by_label("Codice di consultazione").fill(concluded.query_code)
-    await page.get_by_role("button", name="Cerca").click()
+    await page.get_by_role("button", name="Cerchi").click()
     await page.get_by_role("heading", name="Duplicato del libretto").wait_for()
     text = await page.locator("main").inner_text()
     assert "conclusa" in text and "Europe/Rome" in text and "0577" in text
@@ -143,7 +143,7 @@ async def _supervisor(browser: Any, base: str, supervisor: Staff, shots: Shots) 
     glance = await page.locator("dl.glance").inner_text()
     assert "pratiche ricevute" in glance and "pratiche accettate" in glance
     async with page.expect_download() as download:
-        await page.get_by_role("link", name="Scarica in CSV").click()
+        await page.get_by_role("link", name="Scarichi in CSV").click()
     saved = await (await download.value).path()
     csv = await asyncio.to_thread(Path(str(saved)).read_text, encoding="utf-8-sig")
     assert "applications,all,received,10" in csv.replace("\r", "")

@@ -51,7 +51,7 @@ async def test_refusal_pages_and_sign_out_at_a_shared_pc(
             assert missing is not None and missing.status == 404
             await page.get_by_role("heading", name="Questa pagina non esiste").wait_for()
             await check_page(page, "it", shots=shots, name="not-found-it-desk")
-            await page.get_by_role("link", name="Torna alla pagina iniziale").click()
+            await page.get_by_role("link", name="Torni alla pagina iniziale").click()
             assert page.url == f"{base}/"
 
             denied = await page.goto(f"{base}/statistics")

@@ -25,7 +25,7 @@ PAGE = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0
 SEEN = [
     ("zh", "此页面不存在", "您无权访问此页面", "返回首页"),
     ("en", "This page does not exist", "You have no access to this page", "Back to the start page"),
-    ("it", "Questa pagina non esiste", "Lei non ha accesso a questa pagina", "Torna alla pagina"),
+    ("it", "Questa pagina non esiste", "Lei non ha accesso a questa pagina", "Torni alla pagina"),
 ]
 
 

@@ -167,7 +167,7 @@ async def test_expired_unknown_and_foreign_grants_are_refused_clearly(
     [
         ("zh", "开启自助核验", "刷脸认证"),
         ("en", "Open the kiosk verification", "Face verification"),
-        ("it", "Apri la verifica al chiosco", "Verifica del volto"),
+        ("it", "Apra la verifica al chiosco", "Verifica del volto"),
     ],
 )
 async def test_the_clerk_and_kiosk_pages_speak_the_residents_language(

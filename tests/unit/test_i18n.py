@@ -44,6 +44,28 @@ def test_translations_keep_their_placeholders(locale: str) -> None:
         assert got == wanted, f"{locale}: {message!r} → {translate(locale, message)!r}"
 
 
+# Italian addresses the reader as "Lei": no "tu" pronoun or possessive, no second-person verb,
+# no informal imperative opening a sentence or a button ("Apri", "Invia", "Segui"...).
+_TU = re.compile(r"\b(tu|ti|te|tuo|tua|tuoi|tue|puoi|hai|devi|vuoi|sai)\b", re.IGNORECASE)
+_INFORMAL = re.compile(
+    r"(?:^|[.:;!?] +|; +| poi +)(Accedi|Accendi|Aggiungi|Allega|Apri|Avvia|Cerca|Chiedi|Chiudi|"
+    r"Concludi|Disattiva|Elenca|Entra|Esci|Esporta|Indica|Inizia|Inserisci|Invia|Iscriviti|"
+    r"Mostra|Prenota|Presenta|Prosegui|Pubblica|Registra|Ricarica|Richiedi|Rifiuta|"
+    r"Rinvia|Ripetila|Riprova|Scarica|Scegli|Scrivi|Segui|Sostituisci|Spegni|Torna|Trova|"
+    r"Valuta|scegli|scrivi|vedi)\b"
+)
+
+
+def test_italian_speaks_to_the_reader_formally() -> None:
+    informal = {
+        m: translate("it", m)
+        for m in catalog_ids("en")
+        if _TU.search(translate("it", m)) or _INFORMAL.search(translate("it", m))
+    }
+    assert not informal, f"informal Italian: {informal}"
+    assert translate("it", "Open the kiosk verification") == "Apra la verifica al chiosco"
+
+
 def test_translate_fills_placeholders_and_falls_back_to_english() -> None:
     assert translate("it", "Times shown in {zone}", zone="Europe/Rome") == (
         "Orari indicati in Europe/Rome"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hub.mediation.model import next_step, terms_of
+from hub.mediation.model import next_step, still_voided, terms_of
 from hub.mediation.template import Person, agreement_text
 
 
@@ -59,3 +59,23 @@ def test_a_drafts_terms_come_back_as_written_for_editing() -> None:
         terms=terms,
     )
     assert terms_of(text) == terms
+
+
+def _agreement(version: int, state: str, signed: list[str], missing: list[str]) -> Any:
+    return {"kind": "agreement", "version": version, "state": state} | _doc(signed, missing)
+
+
+def test_a_voided_signature_is_news_only_until_its_signer_signs_again() -> None:
+    first = _agreement(1, "void", ["p:1", "p:2"], ["mediator"])
+    changed = [first, _agreement(2, "signing", [], ["p:1", "p:2", "mediator"])]
+    assert [(d["version"], [s["signer"] for s in d["signed"]]) for d in still_voided(changed)] == [
+        (1, ["p:1", "p:2"])
+    ]
+    one_again = [first, _agreement(2, "signing", ["p:1"], ["p:2", "mediator"])]
+    assert [s["signer"] for s in still_voided(one_again)[0]["signed"]] == ["p:2"]
+    both_again = [first, _agreement(2, "signing", ["p:1", "p:2"], ["mediator"])]
+    assert still_voided(both_again) == []
+    sealed = [first, _agreement(2, "sealed", ["p:1", "p:2", "mediator", "seal"], [])]
+    assert still_voided(sealed) == []
+    unsigned_draft = [_agreement(1, "void", [], ["p:1"]), _agreement(2, "signing", [], ["p:1"])]
+    assert still_voided(unsigned_draft) == []

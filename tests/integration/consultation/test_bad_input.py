@@ -29,7 +29,7 @@ TITLES = {
     "kb.empty_query": {
         "zh": "请输入一个词或几个汉字来搜索知识库。",
         "en": "Type a word, or a few Chinese characters, to search the knowledge base.",
-        "it": "Scrivi una parola, o qualche carattere cinese, per cercare nella banca delle "
+        "it": "Scriva una parola, o qualche carattere cinese, per cercare nella banca delle "
         "conoscenze.",
     },
 }
@@ -67,7 +67,7 @@ async def test_a_booking_is_whole_or_not_at_all(hub: Hub) -> None:
     )
     problem = await refused(resp, 422, "consultation.not_on_roster")
     assert problem["title"] == (
-        "officer.wz non dà consulenze su questo argomento; scegli un altro orario."
+        "officer.wz non dà consulenze su questo argomento; scelga un altro orario."
     )
     assert await hub.counts() == before  # neither the booking nor the consultation
     for field, value in (("question", "房产?"), ("topic", "astrology"), ("lang", "fr")):

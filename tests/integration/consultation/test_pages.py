@@ -111,7 +111,7 @@ async def test_answer_rating_and_publishing_through_the_pages(hub: Hub) -> None:
     done = await hub.client.post("/consultations/rate?lang=it", data=rate, allow_redirects=False)
     assert done.status == 303
     page = await (await hub.client.get("/consultations/status", params=status)).text()
-    assert "La tua valutazione: 4 su 5." in page and 'name="level"' not in page
+    assert "La Sua valutazione: 4 su 5." in page and 'name="level"' not in page
 
     question = {"question_zh": "在意大利如何办理国内房产的继承？"}
     published = await desk_post("publish", "lawyer.milan", question)

@@ -185,7 +185,7 @@ async def test_the_session_page_and_client_are_served_in_three_languages(
     aiohttp_client: Any, tmp_path: Path
 ) -> None:
     client = await hub_client(aiohttp_client, f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", tmp_path)
-    for lang, words in (("zh", "静音"), ("en", "Mute"), ("it", "Disattiva audio")):
+    for lang, words in (("zh", "静音"), ("en", "Mute"), ("it", "Disattivi")):
         page = await client.get(f"/media/session?session=abc&token=t&lang={lang}")
         assert page.status == 200
         html = await page.text()
