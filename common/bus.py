@@ -118,7 +118,7 @@ class RedisBus:
         try:
             yield messages()
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed from redis 8
 
     async def present(self, group: str, member: str, ttl: float) -> None:
         key = self.prefix + "presence:" + group
