@@ -145,6 +145,15 @@ def _code_or_wait(secret: str) -> tuple[str | None, float]:
     return None, _STEP - now.timestamp() % _STEP + 0.05
 
 
+def codes_already_used(used: dict[str, int]) -> None:
+    """Notes the authenticator time steps a test harness signed in with (secret -> step) while
+    setting up, so that the browser's sign-in of the same account waits for the next code
+    instead of typing one the service has already taken."""
+    for secret, step in used.items():
+        if _used_steps.get(secret, -1) < step:
+            _used_steps[secret] = step
+
+
 async def typed_code(secret: str) -> str:
     code, wait = _code_or_wait(secret)
     while code is None:

@@ -26,10 +26,13 @@ sys.path.insert(0, str(ROOT))
 
 from common.db import Database, migrate  # noqa: E402
 from common.settings import HubSettings, NodeSettings  # noqa: E402
-from signing.totp import code_at  # noqa: E402
+from signing.totp import TotpPolicy, code_at  # noqa: E402
 
 RESIDENT = "resident:E1234567"  # how the hub names the act's resident (passport number)
 POA = "Hu Xiaoming 胡小明"  # the demo resident with a power-of-attorney application
+# The authenticator time step each account signed in with during set-up (secret -> step): the
+# service takes a code once, so the browser's sign-in of that account must wait for the next.
+CODES_USED: dict[str, int] = {}
 
 
 async def start(app: web.Application, host: str, port: int) -> web.AppRunner:
@@ -41,11 +44,13 @@ async def start(app: web.Application, host: str, port: int) -> web.AppRunner:
 
 async def as_staff(http: ClientSession, path: str, body: Any, who: Any) -> None:
     """One call of a staff member's set-up work, signed in with password and code."""
+    now = datetime.now(UTC)
     credentials = {
         "username": who.username,
         "password": who.password,
-        "code": code_at(who.secret, datetime.now(UTC)),
+        "code": code_at(who.secret, now),
     }
+    CODES_USED[who.secret] = int(now.timestamp()) // TotpPolicy().period
     async with http.post("/api/session", json=credentials) as signed_in:
         token = (await signed_in.json())["token"]
     headers = {"Authorization": f"Bearer {token}"}
@@ -128,6 +133,7 @@ async def main(args: argparse.Namespace) -> None:
             "resident_id": RESIDENT,
             "resident": {**resident, "secret": secret},
             "ca_pem": str(data / "ca.pem"),
+            "codes_used": CODES_USED,
         }
         print(json.dumps(out), flush=True)
         await asyncio.Event().wait()  # until the test stops us

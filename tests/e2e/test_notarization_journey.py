@@ -49,6 +49,7 @@ from tests.e2e.journeys import (
     PageFaults,
     Visit,
     check_page,
+    codes_already_used,
     new_view,
     revisit,
     sign_in,
@@ -81,6 +82,7 @@ BOTH_VIDEOS_IN_VIEW = """() => {
 def servers(netns: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     args = ("--data", str(tmp_path), "--hub-host", HUB, "--node-host", NODE)
     with harness(netns, "notary_servers.py", *args) as printed:
+        codes_already_used(printed["codes_used"])
         yield printed
 
 
