@@ -53,6 +53,27 @@ def subject(act_id: str) -> str:
     return f"notarization:{act_id}"
 
 
+async def audit_step(
+    session: AsyncSession,
+    act_id: str,
+    after: ActState,
+    detail: dict[str, Any],
+    *,
+    actor: Principal,
+    at: datetime,
+) -> None:
+    """The audit entry of a step that moved the act to ``after``."""
+    await record(
+        session,
+        audit_events,
+        at=at,
+        actor=actor,
+        action=f"notarization.{after.value}",
+        subject=subject(act_id),
+        detail=detail,
+    )
+
+
 @dataclass(frozen=True)
 class NewAct:
     act_type: str
@@ -327,15 +348,7 @@ async def close_act(
         row = await load_act(session, act_id)
         assigned(row, actor)
         after = await move(session, row, step, at, reason=text)
-        await record(
-            session,
-            audit_events,
-            at=at,
-            actor=actor,
-            action=f"notarization.{after.value}",
-            subject=subject(act_id),
-            detail={"reason": text},
-        )
+        await audit_step(session, act_id, after, {"reason": text}, actor=actor, at=at)
         await write_journal(session, await load_act(session, act_id), at)
         return await load_act(session, act_id)
 

@@ -34,6 +34,7 @@ from hub.notarization.certificate import CertificateText, render_certificate
 from hub.notarization.model import ActState, Step
 from hub.notarization.service import (
     assigned,
+    audit_step,
     load_act,
     move,
     same_branch,
@@ -191,15 +192,7 @@ async def _signed_step(
                 subject=f"signing:{request.id}",
                 detail={"before_sha256": request.current_sha256, "signed_sha256": digest},
             )
-        await record(
-            session,
-            audit_events,
-            at=at,
-            actor=actor,
-            action=f"notarization.{after.value}",
-            subject=subject(act_id),
-            detail={"document_sha256": digest},
-        )
+        await audit_step(session, act_id, after, {"document_sha256": digest}, actor=actor, at=at)
         if after is ActState.ISSUED:
             await write_journal(session, await load_act(session, act_id), at)
         done.append(await load_act(session, act_id))
