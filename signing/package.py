@@ -21,6 +21,9 @@ The manifest names what each file is (``agreement``, ``recordings``, ``identity`
   number of resident signatures, then the mediator, then the seal last), whose first revision is
   the draft whose hash the manifest gives and which names the hash of the agreement text;
 * each sealed recording against its signed manifest;
+* where a branch node recorded its own side of a session, its manifest against the segments it
+  announced into the sealed log while the session ran, compared again here (the stated outcome
+  must be this one; a disagreement fails, segment by segment);
 * each identity decision against the node key the manifest names (Ed25519);
 * each audit entry's inclusion proof against the signed tree head (the log key in the manifest),
   and that every consent file is exactly the consent an audited signature recorded.
@@ -45,6 +48,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from signing.crosscheck import compare_segments, held_by_index
 from signing.errors import SigningError
 from signing.merkle import SignedTreeHead, leaf_hash, verify_inclusion
 from signing.primitives import ecdsa_p256_verify, ed25519_verify, load_ed25519_public
@@ -168,6 +172,7 @@ def verify_package(data: bytes, *, trust_roots: Sequence[x509.Certificate]) -> P
     for part, run in (
         ("agreement", _agreement),
         ("recordings", _recordings),
+        ("recording_crosschecks", _crosschecks),
         ("identity", _identity),
         ("audit", _audit),
     ):
@@ -328,16 +333,69 @@ def _agreement(
 
 
 def _audited(
-    members: dict[str, bytes], manifest: dict[str, Any], action: str
+    members: dict[str, bytes], manifest: dict[str, Any], action: str, subject: str | None = None
 ) -> list[dict[str, Any]]:
-    """The details of the package's audit entries of one action (their proofs are checked in
-    :func:`_audit`)."""
+    """The details of the package's audit entries of one action, of one subject if given (their
+    proofs are checked in :func:`_audit`)."""
     try:
         doc = json.loads(members.get(str(manifest["audit"]["proofs"]), b"{}"))
         entries = [json.loads(str(item["entry"])) for item in doc.get("entries", [])]
     except (KeyError, ValueError, TypeError):
         return []
-    return [dict(e.get("detail", {})) for e in entries if e.get("action") == action]
+    return [
+        dict(e.get("detail", {}))
+        for e in entries
+        if e.get("action") == action and subject in (None, e.get("subject"))
+    ]
+
+
+def _disagreement(d: dict[str, Any]) -> str:
+    if d["problem"] == "missing_at_branch":
+        return f"segment {d['index']}: announced {d['hub_sha256']}, no longer kept by the branch"
+    return f"segment {d['index']}: kept as {d['branch_sha256']}, announced {d['hub_sha256']}"
+
+
+def _crosschecks(
+    checks: _Checks,
+    members: dict[str, bytes],
+    manifest: dict[str, Any],
+    roots: Sequence[x509.Certificate],
+    at: datetime,
+) -> None:
+    """Each session's two recordings compared again from the package alone: the segments the
+    branch announced into the sealed log while the session ran against the manifest of the files
+    it kept, as the audit log recorded it. The outcome the package states must be this one, and
+    a disagreement fails the check, naming each segment."""
+    for entry in manifest.get("recording_crosschecks", []):
+        about = f"video_session:{entry['session']}"
+        name = str(entry["branch_manifest"])
+        try:
+            branch = json.loads(members.get(name, b"null"))
+            held = held_by_index(branch["segments"])
+        except (ValueError, KeyError, TypeError):
+            checks.add(name, ["not a readable branch manifest"], "")
+            continue
+        failures: list[str] = []
+        recorded = _audited(members, manifest, "media.branch_manifest", about)
+        if not any(r.get("segments") == branch["segments"] for r in recorded):
+            failures.append("the audit log does not record this manifest from the branch")
+        witnessed = held_by_index(
+            e["payload"]
+            for e in _audited(members, manifest, "media.event", about)
+            if e.get("kind") == "segment_closed" and e.get("participant") == branch["participant"]
+        )
+        comparison = compare_segments(witnessed, held).as_json()
+        if (comparison["agree"], comparison["disagreements"]) != (
+            entry["agree"],
+            entry["disagreements"],
+        ):
+            failures.append("the comparison the package states is not what its manifests give")
+        failures += [_disagreement(d) for d in comparison["disagreements"]]
+        checks.add(
+            name,
+            failures,
+            f"the branch's recording matches what it announced ({len(held)} segments)",
+        )
 
 
 def _recordings(

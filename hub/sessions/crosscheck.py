@@ -1,4 +1,4 @@
-"""The hub's half of the recording cross-check (see :mod:`media.crosscheck`).
+"""The hub's half of the recording cross-check (see :mod:`signing.crosscheck`).
 
 A branch node sends, after a session, the manifest of the segment files it keeps. The hub
 compares it with the segment hashes the node announced into the session's sealed log while it
@@ -25,7 +25,7 @@ from hub.sessions.service import (
     session_record,
     subject,
 )
-from media.crosscheck import compare_segments, held_by_index
+from signing.crosscheck import compare_segments, held_by_index
 
 __all__ = ["MANIFEST_KIND", "BranchManifest", "RecordingPending", "check_branch_manifest"]
 

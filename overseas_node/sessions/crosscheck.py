@@ -1,4 +1,4 @@
-"""The branch's half of the recording cross-check (see :mod:`media.crosscheck`).
+"""The branch's half of the recording cross-check (see :mod:`signing.crosscheck`).
 
 After a session the node sends the hub, through its outbox, the manifest of the segment files
 it keeps (hashed again from disk, so it states what the branch holds now). The hub answers with
@@ -19,9 +19,9 @@ from common.clock import Clock
 from common.outbox.relay import DeliveryHook
 from common.outbox.store import OutboxMessage, enqueue
 from media import sha256_file
-from media.crosscheck import compare_segments, held_by_index
 from overseas_node.db import audit_events, outbox_messages
 from overseas_node.sessions.evidence import subject
+from signing.crosscheck import compare_segments, held_by_index
 
 __all__ = ["MANIFEST_KIND", "branch_manifest", "hub_answered", "hub_refused", "send_manifest"]
 
