@@ -35,6 +35,7 @@ from common.web import RouteTable, current_principal
 from hub.instances import heartbeat, leave, pin_session
 from hub.sessions.scope import CASE_STAFF
 from hub.sessions.service import joinable
+from media.plane import depart
 
 __all__ = ["INSTANCE", "InstanceRuntime", "install", "routes"]
 
@@ -191,13 +192,17 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
             asyncio.create_task(_announce(bus, channel, member, stop)),
             asyncio.create_task(_relay_out(ws, messages, member)),
         ]
-        try:
-            await _relay_in(ws, bus, channel, member)
-        finally:
+
+        async def part() -> None:
             stop.set()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await bus.absent(channel, member)
             await bus.publish(channel, {"type": "left", "member": member})
+
+        try:
+            await _relay_in(ws, bus, channel, member)
+        finally:
+            await depart(part())  # the others hear of it even if this handler is cancelled
     return ws

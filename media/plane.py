@@ -8,6 +8,7 @@ signalling, tokens, roles and evidence either way; a plane only moves and record
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -20,12 +21,34 @@ from media.errors import N_, MediaError
 from media.events import EventLog, LoggedEvent
 from media.signalling import encode
 
-__all__ = ["PlaneFailed", "Receive", "Send", "SessionMedia", "resend", "tell", "welcome"]
+__all__ = [
+    "PlaneFailed",
+    "Receive",
+    "Send",
+    "SessionMedia",
+    "depart",
+    "resend",
+    "tell",
+    "welcome",
+]
 
 log = logging.getLogger("qiaolink.media")
 
 Send = Callable[[str], Awaitable[None]]
 Receive = Callable[[], Awaitable[str | None]]
+
+
+async def depart(leaving: Awaitable[None]) -> None:
+    """Run a member's departure to its end even when the socket's handler is cancelled meanwhile
+    (a server may cancel the handler of a client that went away; aiohttp's test server does):
+    half a departure leaves the member's tracks published, the recording's segment open and the
+    others untold. The handler's cancellation is raised once the departure is done."""
+    task = asyncio.ensure_future(leaving)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
 
 
 def welcome(session_id: str, you: str, plane: str, participants: list[dict[str, str]]) -> str:

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from media.errors import MediaError
 from media.events import EventLog, EventRefused, LoggedEvent, check_may_post, parse_event
 from media.peers import PeerLink
-from media.plane import resend, tell, welcome
+from media.plane import depart, resend, tell, welcome
 from media.recorder import Segment, SessionRecorder
 from media.relay import SessionRelay
 from media.signalling import (
@@ -269,7 +269,7 @@ async def serve_member(room: MediaRoom, name: str, role: str, receive: Receive, 
                 await send(encode("error", code=exc.code, message=exc.message, params=exc.params))
     finally:
         if room.members.get(name) is not None and room.members[name].send is send:
-            await room.leave(name)
+            await depart(room.leave(name))
 
 
 async def _answer(room: MediaRoom, name: str, sdp: str) -> tuple[str, list[dict[str, str]]]:

@@ -34,7 +34,7 @@ from media.events import EventLog, LoggedEvent, check_may_post
 from media.janus.api import JanusHandle, JanusRefused, JanusSession, JanusUnavailable
 from media.janus.recording import Publication, RecordedStream, convert_recordings
 from media.peers import PeerLink
-from media.plane import PlaneFailed, Receive, Send, resend, tell, welcome
+from media.plane import PlaneFailed, Receive, Send, depart, resend, tell, welcome
 from media.signalling import (
     OFFER_UNUSABLE,
     Answer,
@@ -131,7 +131,7 @@ class JanusRoom:
                     )
         finally:
             if self.members.get(name) is member and member.send is send:
-                await self._leave(member)
+                await depart(self._leave(member))
 
     async def post_event(self, participant: str, event: BaseModel) -> LoggedEvent:
         entry = await self.events.append(participant, event)
