@@ -269,9 +269,11 @@ async def _check(
 
 async def _slot(client: Any, service: str, staff: str, **query: str) -> dict[str, Any]:
     day = datetime.now(UTC).date()
+    # three weeks ahead: tomorrow may be a weekend or a holiday, with nobody on duty
     params = {"branch": "MIL", "from": str(day + timedelta(days=1)), **query}
+    params["to"] = str(day + timedelta(days=21))
     if service == "notarization":
-        params |= {"service": service, "to": str(day + timedelta(days=20))}
+        params["service"] = service
         found = (await (await client.get("/api/schedules/slots", params=params)).json())["slots"]
     else:
         found = (await (await client.get("/api/consultations/slots", params=params)).json())[
