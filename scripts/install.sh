@@ -9,10 +9,11 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 PIP=".venv/bin/python -m pip"
+PINNED="-c constraints.txt"  # the versions the suite last passed with
 $PIP install --quiet --upgrade pip
-$PIP install --quiet dlib-bin face-recognition-models
-$PIP install --quiet --no-deps face_recognition
-$PIP install --quiet -e '.[dev]'
+$PIP install --quiet $PINNED dlib-bin face-recognition-models
+$PIP install --quiet $PINNED --no-deps face_recognition
+$PIP install --quiet $PINNED -e '.[dev]'
 .venv/bin/python -c "import face_recognition, aiortc, pyhanko, sqlalchemy" 
 touch .venv/.installed
 echo "installed into .venv"
