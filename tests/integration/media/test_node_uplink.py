@@ -121,9 +121,10 @@ async def test_kiosk_and_notary_see_each_other_through_the_node(
 
     answers = [e for e in hub_end["events"] if e["kind"] == "consent_answer"]
     assert [e["participant"] for e in answers] == ["milan-node"]
-    assert ["notary-li/video", "milan-node/video"] == [
-        t for t in hub_end["segments"][-1]["tracks"] if t.endswith("video")
-    ]
+    # the hub recorded both sides while both were there (the node's departure at the end may
+    # open one more segment, of the notary alone, before the hub ends the session)
+    videos = [[t for t in s["tracks"] if t.endswith("video")] for s in hub_end["segments"]]
+    assert ["notary-li/video", "milan-node/video"] in videos
     local = node_end["segments"]  # the node's own recording: its kiosk only
     assert local and all(s["tracks"] == ["kiosk-1/audio", "kiosk-1/video"] for s in local)
     path = tmp_path / "node" / "recordings" / session_id / local[-1]["file"]
