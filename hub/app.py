@@ -36,6 +36,7 @@ from hub.complaints.routes import COMPLAINT_STORE
 from hub.complaints.routes import routes as complaint_routes
 from hub.consultation import consultation_routes
 from hub.consultation.service import consultation_staff
+from hub.consultation.sessions import session_people as consultation_people
 from hub.db import audit_events, node_keys, signin_tables, staff_sessions
 from hub.govnet import runtime as govnet_runtime
 from hub.govnet.callbacks import routes as govnet_callback_routes
@@ -52,7 +53,7 @@ from hub.pki import pki_ctx
 from hub.schedules import schedule_routes
 from hub.seal import install as install_seal
 from hub.sessions import routes as session_routes
-from hub.sessions.scope import CASE_STAFF
+from hub.sessions.scope import CASE_PEOPLE, CASE_STAFF
 from hub.signatures import runtime as signatures_runtime
 from hub.signatures.routes import routes as signature_routes
 from hub.signatures.steps import routes as signature_step_routes
@@ -168,6 +169,7 @@ def create_app(
         "evidence": case_staff,
         "consultation": consultation_staff,
     }
+    app[CASE_PEOPLE] = {"consultation": consultation_people}  # named on the session page
     auditlog_runtime.install(app, settings)  # Merkle log: key, signed tree heads
     app.cleanup_ctx.append(pki_ctx(settings))  # CA, TSA, seal, staff certificates
     signatures_runtime.install(app, settings)  # TOTP secret box, signed documents

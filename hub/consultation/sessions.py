@@ -11,6 +11,8 @@ import secrets
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Principal
 from common.errors import N_, Conflict, DomainError
@@ -21,7 +23,7 @@ from hub.consultation.tables import Consultation
 from hub.sessions import service as video
 from hub.sessions.live import LIVE
 
-__all__ = ["RESIDENT", "close_session", "open_session", "resident_invitation"]
+__all__ = ["RESIDENT", "close_session", "open_session", "resident_invitation", "session_people"]
 
 RESIDENT = "resident"  # the resident's name in the session (their identity stays private)
 KIND = "consultation"
@@ -39,9 +41,23 @@ def _invitation(request: web.Request, session_id: str, role: str, name: str) -> 
     }
 
 
-def _shown(actor: Principal) -> str:
-    """The consultant's name in the session, as the others see it beside their video."""
-    return actor.subject.replace(".", "-")
+def _participant(username: str) -> str:
+    """The consultant's participant name in the session (the page shows their own name)."""
+    return username.replace(".", "-")
+
+
+async def session_people(tx: AsyncSession, number: str) -> list[dict[str, str]]:
+    """The consultant by name and the resident by theirs, as the session page shows them."""
+    c = await tx.scalar(select(Consultation).where(Consultation.number == number))
+    if c is None:
+        return []
+    names = await service.staff_names(tx, {c.consultant})
+    consultant = {
+        "participant": _participant(c.consultant),
+        "name": names.get(c.consultant, c.consultant),
+        "role": "consultant",
+    }
+    return [consultant, {"participant": RESIDENT, "name": c.resident_name, "role": "resident"}]
 
 
 def _running(request: web.Request, c: Consultation) -> bool:
@@ -65,7 +81,7 @@ async def open_session(request: web.Request, number: str, actor: Principal) -> d
     service.check_open(c, booking, actor, now)
     role = actor.role.value
     if c.video_session_id and _running(request, c):
-        return _invitation(request, c.video_session_id, role, _shown(actor))
+        return _invitation(request, c.video_session_id, role, _participant(actor.subject))
     if c.video_session_id:  # its room is gone (the hub restarted): close it, open another
         with contextlib.suppress(DomainError):
             await video.end_session(db, at=now, actor=actor, session_id=c.video_session_id)
@@ -86,7 +102,7 @@ async def open_session(request: web.Request, number: str, actor: Principal) -> d
         with contextlib.suppress(DomainError):
             await video.end_session(db, at=now, actor=actor, session_id=session_id)
         raise
-    return _invitation(request, session_id, role, _shown(actor))
+    return _invitation(request, session_id, role, _participant(actor.subject))
 
 
 def resident_invitation(request: web.Request, c: Consultation) -> dict[str, str]:

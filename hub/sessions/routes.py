@@ -22,7 +22,7 @@ from common.web import LOCALE, RouteTable, current_principal, parse_body
 from common.websockets import text_socket
 from hub.sessions import service
 from hub.sessions.live import LIVE, live_sessions_ctx
-from hub.sessions.scope import CASE_STAFF
+from hub.sessions.scope import CASE_PEOPLE, CASE_STAFF
 from hub.sessions.tables import VideoSession
 from media import FrameTap, SamplingPolicy, TokenClaims, TokenRejected, load_turn
 from media.browser import STATIC_DIR, browser_messages
@@ -230,8 +230,9 @@ SUBJECTS = {
 }
 
 
-async def _subject(request: web.Request) -> str | None:
-    """The case or act of the invitation in the address, if the invitation is genuine."""
+async def _subject(request: web.Request) -> tuple[str, list[dict[str, str]]] | None:
+    """The case or act of the invitation in the address and the people its session expects
+    (where its domain names them), if the invitation is genuine."""
     session_id = request.query.get("session", "")
     try:
         request.app[LIVE].issuer.verify(request.query.get("token", ""), session_id)
@@ -239,22 +240,26 @@ async def _subject(request: web.Request) -> str | None:
         return None
     async with request.app[DB].transaction() as tx:
         video = await tx.get(VideoSession, session_id)
-    if video is None or video.kind not in SUBJECTS:
-        return None
-    return translate(request[LOCALE], SUBJECTS[video.kind], case=video.case_id)
+        if video is None or video.kind not in SUBJECTS:
+            return None
+        people_of = request.app.get(CASE_PEOPLE, {}).get(video.kind)
+        people = await people_of(tx, video.case_id) if people_of else []
+    return translate(request[LOCALE], SUBJECTS[video.kind], case=video.case_id), people
 
 
 @routes.get("/media/session", access=PUBLIC, summary="The video session page (browser client)")
 async def page(request: web.Request) -> web.Response:
     locale = request[LOCALE]
     live = request.app[LIVE]
+    subject, people = await _subject(request) or (translate(locale, N_("Video session")), [])
     return request.app[PAGES].render(
         request,
         "media_session.html",
         messages=browser_messages(translator(locale)),
         signal_base="/api/sessions/",
         ice_servers=live.turn.browser_ice_servers("browser", live.clock),
-        session_subject=await _subject(request) or translate(locale, N_("Video session")),
+        session_subject=subject,
+        session_people=people,
     )
 
 

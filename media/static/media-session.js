@@ -59,7 +59,7 @@
       if (id === "__self__") video.muted = true;
       const label = document.createElement("span");
       label.className = "tile-label";
-      if (who) label.append(named(who), " · ");
+      if (who && who !== role) label.append(named(who), " · ");  // not "Notary · Notary"
       label.append(role);
       box.append(video, label);
       $("tiles").append(box);

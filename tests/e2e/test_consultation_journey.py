@@ -96,6 +96,14 @@ def book_and_meet(
     consultant.wait_for_function(REMOTE_VIDEO_PLAYING, timeout=60_000)
     resident.wait_for_function(REMOTE_VIDEO_PLAYING, timeout=60_000)
     resident.wait_for_timeout(3000)  # a few seconds of consultation on the recording
+    # each sees the other by name and role in their own language
+    from playwright.sync_api import expect
+
+    people = "#people li[data-participant='{}']"
+    expect(consultant.locator(people.format("resident"))).to_contain_text("Hu Xiaoming 胡小明")
+    expect(consultant.locator(people.format("resident"))).to_contain_text("侨胞")
+    expect(resident.locator(people.format("lawyer-chen"))).to_contain_text("Chen Jie 陈杰")
+    expect(resident.locator(people.format("lawyer-chen"))).to_contain_text("Consulente")
     check_page_sync(consultant, "zh", shots=shots, name="consultant-session")
     check_page_sync(resident, "it", shots=shots, name="resident-session")
     return consultant, resident, card, desk, status

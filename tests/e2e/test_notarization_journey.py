@@ -210,6 +210,11 @@ async def test_power_of_attorney_from_booking_to_verified_certificate(
             await expect(notary.locator('#people [data-participant="resident"]')).to_contain_text(
                 "here"
             )
+            # each tile names the person with their role, once ("Notaio", not "Notaio · Notaio")
+            resident_tile = notary.locator(".tile .tile-label", has_text="Hu Xiaoming")
+            await expect(resident_tile).to_have_text("Hu Xiaoming 胡小明 · Resident")
+            notary_tile = kiosk.locator(".tile:not([data-participant='__self__']) .tile-label")
+            await expect(notary_tile).to_have_text(IT("Notary"))
             await _in_view_at_both_sizes(notary, "desk", shots, "session-notary-en")
             await _in_view_at_both_sizes(kiosk, "phone", shots, "session-resident-it")
             await check_page(notary, "en", name="session-notary")
