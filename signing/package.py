@@ -332,19 +332,23 @@ def _agreement(
     checks.add(name, failures, "signed by every party and the mediator, sealed by the hub")
 
 
-def _audited(
-    members: dict[str, bytes], manifest: dict[str, Any], action: str, subject: str | None = None
-) -> list[dict[str, Any]]:
-    """The details of the package's audit entries of one action, of one subject if given (their
-    proofs are checked in :func:`_audit`)."""
+def _logged(members: dict[str, bytes], manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The package's audit entries, read once per check (their proofs are checked in
+    :func:`_audit`); none when the proofs file is unreadable, which :func:`_audit` reports."""
     try:
         doc = json.loads(members.get(str(manifest["audit"]["proofs"]), b"{}"))
-        entries = [json.loads(str(item["entry"])) for item in doc.get("entries", [])]
+        return [json.loads(str(item["entry"])) for item in doc.get("entries", [])]
     except (KeyError, ValueError, TypeError):
         return []
+
+
+def _details(
+    logged: list[dict[str, Any]], action: str, subject: str | None = None
+) -> list[dict[str, Any]]:
+    """The details of the entries of one action, of one subject if given."""
     return [
         dict(e.get("detail", {}))
-        for e in entries
+        for e in logged
         if e.get("action") == action and subject in (None, e.get("subject"))
     ]
 
@@ -366,6 +370,7 @@ def _crosschecks(
     branch announced into the sealed log while the session ran against the manifest of the files
     it kept, as the audit log recorded it. The outcome the package states must be this one, and
     a disagreement fails the check, naming each segment."""
+    logged = _logged(members, manifest)
     for entry in manifest.get("recording_crosschecks", []):
         about = f"video_session:{entry['session']}"
         name = str(entry["branch_manifest"])
@@ -376,12 +381,12 @@ def _crosschecks(
             checks.add(name, ["not a readable branch manifest"], "")
             continue
         failures: list[str] = []
-        recorded = _audited(members, manifest, "media.branch_manifest", about)
+        recorded = _details(logged, "media.branch_manifest", about)
         if not any(r.get("segments") == branch["segments"] for r in recorded):
             failures.append("the audit log does not record this manifest from the branch")
         witnessed = held_by_index(
             e["payload"]
-            for e in _audited(members, manifest, "media.event", about)
+            for e in _details(logged, "media.event", about)
             if e.get("kind") == "segment_closed" and e.get("participant") == branch["participant"]
         )
         comparison = compare_segments(witnessed, held).as_json()
@@ -406,7 +411,8 @@ def _recordings(
     at: datetime,
 ) -> None:
     sealed_in_log = {
-        d.get("manifest_sha256") for d in _audited(members, manifest, "media.segment_sealed")
+        d.get("manifest_sha256")
+        for d in _details(_logged(members, manifest), "media.segment_sealed")
     }
     for entry in manifest["recordings"]:
         name, stored_name = str(entry["manifest"]), str(entry["file"])
@@ -482,7 +488,7 @@ def _audit(
         if not ok:
             failures.append(f"entry {item['index']} is not included under the signed root")
     checks.add(name, failures, f"{len(doc['entries'])} entries in the log of size {head.tree_size}")
-    consents = [d.get("consent") for d in _audited(members, manifest, "mediation.signed")]
+    consents = [d.get("consent") for d in _details(_logged(members, manifest), "mediation.signed")]
     for consent_name in manifest["consents"]:
         try:
             consent = json.loads(members.get(str(consent_name), b"null"))
